@@ -1,0 +1,164 @@
+"""The grader's clean process: inspect one saved model file and write a JSON report.
+
+Run by :func:`tfcert.grading.inspect_model` as
+``python -I -m tfcert._probe MODEL_PATH REPORT_PATH [--dataset NAME]``.
+No learner code runs here: the model is loaded with ``safe_mode=True`` and
+without compiling, Lambda layers are refused before Keras sees the file, and
+the held-out split comes from :func:`tfcert.datasets.load_heldout`.
+Every problem becomes one actionable sentence in ``report["error"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from tfcert import quiet_tensorflow
+
+REFUSED_LAYERS = ("Lambda",)
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else ""
+    return (line[:limit] + "...") if len(line) > limit else line
+
+
+def _shape(shape: Any) -> list[int | None]:
+    return [None if d is None else int(d) for d in tuple(shape)]
+
+
+def _check_file(path: Path) -> str | None:
+    """A sentence describing why ``path`` is not a loadable .keras file, or None."""
+    shown = path.name
+    if path.is_dir():
+        return (f"{shown} is a folder (a SavedModel from model.export or tf.saved_model.save), "
+                "not a Keras file: save the model with model.save('models/NAME.keras')")
+    if not path.exists():
+        return f"no model file at {path}: run the cell that trains and saves it with model.save('{path}')"
+    if path.suffix in (".h5", ".hdf5"):
+        return f"{shown} is a legacy HDF5 file: save the model in the Keras 3 format with model.save('models/NAME.keras')"
+    if path.suffix != ".keras":
+        return f"{shown} does not end in .keras: Keras 3 saves models with model.save('models/NAME.keras')"
+    if path.stat().st_size == 0:
+        return f"{shown} is empty (0 bytes): the save was interrupted; run the saving cell again"
+    if not zipfile.is_zipfile(path):
+        return f"{shown} is not a Keras file (not a zip archive): it is corrupt or was written by something else; save it again with model.save"
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "config.json" not in names:
+            return f"{shown} is a zip archive without a Keras model config: save the model with model.save('{path.name}')"
+        try:
+            config_text = archive.read("config.json").decode("utf-8")
+        except Exception as exc:  # a damaged member
+            return f"{shown} is damaged ({_first_line(exc)}): save it again with model.save"
+    for refused in REFUSED_LAYERS:
+        if f'"class_name": "{refused}"' in config_text:
+            return (f"{shown} contains a {refused} layer, which the grader refuses to run because it can execute "
+                    "arbitrary code: use built-in layers instead (Rescaling, Reshape, Flatten, ...)")
+    return None
+
+
+def _final_activation(model: Any) -> str | None:
+    for layer in reversed(model.layers):
+        name = type(layer).__name__
+        if name in ("Dropout", "Reshape", "Flatten", "InputLayer"):
+            continue
+        if name == "Softmax":
+            return "softmax"
+        activation = getattr(layer, "activation", None)
+        if activation is None:
+            return None
+        return getattr(activation, "__name__", str(activation))
+    return None
+
+
+def _evaluate(model: Any, dataset: str) -> dict[str, float]:
+    import numpy as np
+
+    from tfcert.datasets import load_heldout
+
+    features, labels = load_heldout(dataset)
+    outputs = np.asarray(model.predict(features, batch_size=256, verbose=0))
+    if outputs.ndim == 1 or outputs.shape[-1] == 1:
+        predicted = (outputs.reshape(len(outputs), -1)[:, 0] > 0.5).astype(labels.dtype)
+    else:
+        predicted = outputs.reshape(len(outputs), -1).argmax(axis=-1)
+    return {"accuracy": float((predicted == labels).mean()), "examples": float(len(labels))}
+
+
+def probe(path: Path, dataset: str | None) -> dict[str, Any]:
+    """Inspect ``path``; return the report dictionary (see ModelReport)."""
+    report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
+    problem = _check_file(path)
+    if path.is_file():
+        report["file_bytes"] = path.stat().st_size
+    if problem:
+        report["error"] = problem
+        return report
+
+    quiet_tensorflow()
+    import keras
+    import numpy as np
+
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:
+        text = _first_line(exc)
+        hint = ("it uses a custom class the grader does not know: build it from built-in Keras layers"
+                if "custom" in text.lower() or "could not locate" in text.lower() or "unknown" in text.lower()
+                else "save it again with model.save and check that it reloads with keras.models.load_model")
+        report["error"] = f"{path.name} could not be loaded ({type(exc).__name__}: {text}): {hint}"
+        return report
+
+    report["layer_classes"] = [type(layer).__name__ for layer in model.layers]
+    report["input_shapes"] = [_shape(t.shape) for t in model.inputs]
+    report["input_dtypes"] = [str(t.dtype) for t in model.inputs]
+    report["output_shape"] = _shape(model.outputs[0].shape)
+    report["output_dtype"] = str(model.outputs[0].dtype)
+    report["final_activation"] = _final_activation(model)
+    report["total_params"] = int(model.count_params())
+    report["trainable_params"] = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    report["non_trainable_params"] = report["total_params"] - report["trainable_params"]
+
+    batch_shape = [2] + [1 if d is None else d for d in report["input_shapes"][0][1:]]
+    try:
+        sample = np.zeros(batch_shape, dtype=report["input_dtypes"][0])
+        output = np.asarray(model(sample, training=False))
+        if not np.all(np.isfinite(output)):
+            report["error"] = (f"{path.name} outputs NaN or infinity on a batch of zeros: training diverged; "
+                               "lower the learning rate or normalise the inputs, then train and save again")
+            return report
+    except Exception as exc:
+        report["error"] = (f"{path.name} raised {type(exc).__name__} when called on a batch of shape "
+                           f"{tuple(batch_shape)}: {_first_line(exc)}")
+        return report
+
+    if dataset:
+        try:
+            report["metrics"] = _evaluate(model, dataset)
+        except Exception as exc:
+            report["metrics_error"] = (f"{path.name} could not be evaluated on the held-out {dataset} data "
+                                       f"({type(exc).__name__}: {_first_line(exc)}): check its input shape")
+    return report
+
+
+def main(argv: list[str]) -> int:
+    model_path, report_path = Path(argv[0]), Path(argv[1])
+    dataset = argv[argv.index("--dataset") + 1] if "--dataset" in argv else None
+    try:
+        report = probe(model_path, dataset)
+    except Exception as exc:  # last resort: the grader must get a report, never a crash
+        report = {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
+                  f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}
+    report_path.write_text(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", os.environ.get("TFCERT_PROBE_GPUS", "-1"))
+    sys.exit(main(sys.argv[1:]))
