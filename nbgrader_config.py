@@ -1,0 +1,51 @@
+"""nbgrader configuration of the course (run nbgrader from the repository root).
+
+TensorFlow's logging is silenced here, in the nbgrader process, so every kernel
+nbgrader starts inherits it before a notebook imports TensorFlow: nbgrader
+scores a test cell that wrote anything to stderr as failed.
+"""
+
+import os
+
+from tfcert import QUIET_TF_ENV
+
+for _key, _value in QUIET_TF_ENV.items():
+    os.environ.setdefault(_key, _value)
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "tfcert"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# Files a notebook regenerates when it runs are never taken from a submission:
+# the grader re-runs the training, so a stale or borrowed model file counts for nothing.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "models", "*.keras", "*.h5", "*_savedmodel"]
+
+# Training cells take seconds on the embedded data; a minute of margin per cell on a slow CPU,
+# and a cap per notebook's cell so a runaway loop cannot stall a batch.
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True
+c.Execute.startup_timeout = 120
+
+# Backstop for TensorFlow's native start-up lines, which no environment variable silences
+# (the header cell triggers them early, so they rarely reach a test cell).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|cuInit|Could not find cuda drivers"
+    r"|oneDNN custom operations|This TensorFlow binary is optimized|computation placer"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory"
+)
+
+# Feedback shows each failed check's sentence, never the hidden tests (jupyter/nbgrader#917).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "tfcert.nbgrader_ext.HideHiddenTests",
+]
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -1,0 +1,54 @@
+"""nbgrader extensions: feedback that shows what failed without showing the hidden tests.
+
+nbgrader's feedback HTML is rendered from the autograded notebook, which holds
+the hidden tests and full tracebacks that quote them (jupyter/nbgrader#917).
+:class:`HideHiddenTests` runs in ``GenerateFeedback`` and
+
+* removes every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` block
+  from the cells' source, leaving a one-line note in its place;
+* cuts each error's traceback down to its last line, ``ErrorName: message``,
+  which for a failed check is the actionable sentence from
+  :class:`tfcert.grading.GradingError`.
+
+Example:
+    >>> strip_hidden_tests("a = 1\\n### BEGIN HIDDEN TESTS\\nassert a == 1\\n### END HIDDEN TESTS\\n")
+    'a = 1\\n# (hidden tests ran here)\\n'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nbconvert.preprocessors import Preprocessor
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+HIDDEN_NOTE = "# (hidden tests ran here)\n"
+
+
+def strip_hidden_tests(source: str) -> str:
+    """Replace each hidden-test block in ``source`` with a one-line note."""
+    return HIDDEN_BLOCK.sub(HIDDEN_NOTE, source)
+
+
+def short_error(output: dict[str, Any]) -> list[str]:
+    """The one-line traceback kept for an error output.
+
+    Example:
+        >>> short_error({"ename": "GradingError", "evalue": "m.keras is 120 KB, the limit is 100 KB"})
+        ['GradingError: m.keras is 120 KB, the limit is 100 KB']
+    """
+    return [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+
+
+class HideHiddenTests(Preprocessor):
+    """Strip hidden tests and long tracebacks from notebooks before feedback is rendered."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        cell.source = strip_hidden_tests(cell.source)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = short_error(output)
+        return cell, resources
