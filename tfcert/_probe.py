@@ -1,7 +1,7 @@
 """The grader's clean process: inspect one saved model file and write a JSON report.
 
 Run by :func:`tfcert.grading.inspect_model` as
-``python -I -m tfcert._probe MODEL_PATH REPORT_PATH [--dataset NAME]``.
+``python -I -m tfcert._probe MODEL_PATH REPORT_PATH [--dataset NAME] [--display PATH]``.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
 the held-out split comes from :func:`tfcert.datasets.load_heldout`.
@@ -32,14 +32,18 @@ def _shape(shape: Any) -> list[int | None]:
     return [None if d is None else int(d) for d in tuple(shape)]
 
 
-def _check_file(path: Path) -> str | None:
-    """A sentence describing why ``path`` is not a loadable .keras file, or None."""
+def _check_file(path: Path, display: Path | None = None) -> str | None:
+    """A sentence describing why ``path`` is not a loadable .keras file, or None.
+
+    ``display`` is the path as the learner wrote it, used in the messages.
+    """
+    display = display or path
     shown = path.name
     if path.is_dir():
         return (f"{shown} is a folder (a SavedModel from model.export or tf.saved_model.save), "
                 "not a Keras file: save the model with model.save('models/NAME.keras')")
     if not path.exists():
-        return f"no model file at {path}: run the cell that trains and saves it with model.save('{path}')"
+        return f"no model file at {display}: run the cell that trains and saves it with model.save('{display}')"
     if path.suffix in (".h5", ".hdf5"):
         return f"{shown} is a legacy HDF5 file: save the model in the Keras 3 format with model.save('models/NAME.keras')"
     if path.suffix != ".keras":
@@ -56,11 +60,32 @@ def _check_file(path: Path) -> str | None:
             config_text = archive.read("config.json").decode("utf-8")
         except Exception as exc:  # a damaged member
             return f"{shown} is damaged ({_first_line(exc)}): save it again with model.save"
+    try:
+        config = json.loads(config_text)
+    except ValueError:
+        return f"{shown} has a damaged model config: save it again with model.save"
+    classes = list(_classes(config))
     for refused in REFUSED_LAYERS:
-        if f'"class_name": "{refused}"' in config_text:
+        if any(name == refused for name, _ in classes):
             return (f"{shown} contains a {refused} layer, which the grader refuses to run because it can execute "
                     "arbitrary code: use built-in layers instead (Rescaling, Reshape, Flatten, ...)")
+    custom = sorted({name for name, module in classes if not str(module).startswith("keras")})
+    if custom:
+        return (f"{shown} uses custom class(es) {', '.join(custom)} that the grader does not load (their code is "
+                "not in the file): build the model from built-in Keras layers")
     return None
+
+
+def _classes(node: Any) -> Any:
+    """Yield (class_name, module) for every serialised Keras object in a config tree."""
+    if isinstance(node, dict):
+        if "class_name" in node and "module" in node:
+            yield node["class_name"], node["module"]
+        for value in node.values():
+            yield from _classes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _classes(value)
 
 
 def _final_activation(model: Any) -> str | None:
@@ -77,12 +102,17 @@ def _final_activation(model: Any) -> str | None:
     return None
 
 
-def _evaluate(model: Any, dataset: str) -> dict[str, float]:
+def _evaluate(model: Any, dataset: str, shown: str) -> dict[str, float]:
     import numpy as np
 
     from tfcert.datasets import load_heldout
 
     features, labels = load_heldout(dataset)
+    wanted = _shape(model.inputs[0].shape)[1:]
+    if len(wanted) != features.ndim - 1 or any(w not in (None, f) for w, f in zip(wanted, features.shape[1:])):
+        raise ValueError(f"{shown} takes inputs of shape {tuple(wanted)} per example but the held-out {dataset} "
+                         f"examples have shape {tuple(features.shape[1:])}: build the model for the data as "
+                         "it is loaded (add a Flatten or Reshape layer inside the model instead of reshaping the data)")
     outputs = np.asarray(model.predict(features, batch_size=256, verbose=0))
     if outputs.ndim == 1 or outputs.shape[-1] == 1:
         predicted = (outputs.reshape(len(outputs), -1)[:, 0] > 0.5).astype(labels.dtype)
@@ -91,10 +121,10 @@ def _evaluate(model: Any, dataset: str) -> dict[str, float]:
     return {"accuracy": float((predicted == labels).mean()), "examples": float(len(labels))}
 
 
-def probe(path: Path, dataset: str | None) -> dict[str, Any]:
+def probe(path: Path, dataset: str | None, display: Path | None = None) -> dict[str, Any]:
     """Inspect ``path``; return the report dictionary (see ModelReport)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
-    problem = _check_file(path)
+    problem = _check_file(path, display)
     if path.is_file():
         report["file_bytes"] = path.stat().st_size
     if problem:
@@ -140,7 +170,10 @@ def probe(path: Path, dataset: str | None) -> dict[str, Any]:
 
     if dataset:
         try:
-            report["metrics"] = _evaluate(model, dataset)
+            report["metrics"] = _evaluate(model, dataset, path.name)
+        except ValueError as exc:
+            report["metrics_error"] = str(exc) if str(exc).startswith(path.name) else (
+                f"{path.name} could not be evaluated on the held-out {dataset} data ({_first_line(exc)})")
         except Exception as exc:
             report["metrics_error"] = (f"{path.name} could not be evaluated on the held-out {dataset} data "
                                        f"({type(exc).__name__}: {_first_line(exc)}): check its input shape")
@@ -150,8 +183,9 @@ def probe(path: Path, dataset: str | None) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     model_path, report_path = Path(argv[0]), Path(argv[1])
     dataset = argv[argv.index("--dataset") + 1] if "--dataset" in argv else None
+    display = Path(argv[argv.index("--display") + 1]) if "--display" in argv else None
     try:
-        report = probe(model_path, dataset)
+        report = probe(model_path, dataset, display)
     except Exception as exc:  # last resort: the grader must get a report, never a crash
         report = {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
                   f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}

@@ -110,7 +110,7 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
         return _REPORTS[key]
     with tempfile.TemporaryDirectory(prefix="tfcert-probe-") as workdir:
         out = Path(workdir) / "report.json"
-        command = [sys.executable, "-I", "-m", "tfcert._probe", str(path.resolve()), str(out)]
+        command = [sys.executable, "-I", "-m", "tfcert._probe", str(path.resolve()), str(out), "--display", str(path)]
         if dataset:
             command += ["--dataset", dataset]
         try:

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 HIDDEN_NOTE = "# (hidden tests ran here)\n"
@@ -43,6 +44,8 @@ def short_error(output: dict[str, Any]) -> list[str]:
 
 class HideHiddenTests(Preprocessor):
     """Strip hidden tests and long tracebacks from notebooks before feedback is rendered."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

@@ -1,0 +1,36 @@
+# Two commands matter: `make demo` (the whole course pipeline on the embedded data)
+# and `make test` (the test suite). Both create .venv and install what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lab release checklist bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[course,test]"
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+demo: $(STAMP)  ## release, grade three sample submissions, print the grades, write feedback
+	$(BIN)/tfcert demo
+
+test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)   ## open the course in JupyterLab
+	$(BIN)/jupyter lab
+
+release: $(STAMP)  ## regenerate release/ from source/ after editing an assignment
+	$(BIN)/tfcert release
+
+checklist: $(STAMP)
+	$(BIN)/tfcert checklist
+
+bench: $(STAMP)
+	$(BIN)/python bench/autograde_one.py
+
+clean:
+	rm -rf build gradebook.db submitted autograded/* feedback

@@ -1,0 +1,174 @@
+"""The ``tfcert`` command: release, demo, grade, checklist, doctor, fmt.
+
+Example:
+    $ tfcert demo            # the whole pipeline on the embedded data, in build/demo
+    $ tfcert checklist       # which skills are taught and graded where
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tfcert import course, notebooks
+
+DEMO_SAMPLES = ("reference", "blank", "over_budget")
+
+
+def _assignments(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Regenerate release/ from source/ with nbgrader, stored normalised."""
+    root = Path(args.course).resolve()
+    for assignment in args.assignments or _assignments(root):
+        out = course.Course(root).release(assignment)
+        print(f"released {assignment} -> {out.relative_to(root)}")
+    return 0
+
+
+def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None]) -> int:
+    print()
+    print(course.grade_table(crs.scores(assignment)))
+    failed = {s: e for s, e in outcome.items() if e}
+    for student, error in failed.items():
+        print(f"\n! {student}: could not be graded: {error.splitlines()[-1] if error else ''}")
+    feedback = crs.feedback(assignment)
+    print(f"\nfeedback ({len(feedback)} files):")
+    for path in feedback:
+        print(f"  {path}")
+    grades_csv = crs.root / "grades.csv"
+    crs.export_csv()
+    print(f"grades exported to {grades_csv}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Release, submit the sample submissions, autograde, print grades, write feedback."""
+    started = time.perf_counter()
+    assignment = args.assignment
+    crs = course.Course.scratch_copy(course.REPO_ROOT, args.out)
+    print(f"course directory: {crs.root}")
+    crs.release(assignment)
+    print(f"1. generated the learner version of {assignment} with nbgrader")
+    source = notebooks.read(crs.notebook_path("source", assignment))
+    release = notebooks.read(crs.notebook_path("release", assignment))
+    samples = course.load_samples(assignment)
+    chosen = args.samples.split(",") if args.samples else list(DEMO_SAMPLES)
+    for name in chosen:
+        crs.submit(name, assignment, course.build_submission(source, release, samples[name]))
+        print(f"2. submitted sample '{name}': {samples[name].description.strip()}")
+    print("3. autograding (each submission is re-executed; saved models are checked in a clean process)")
+    outcome = crs.autograde(assignment, chosen)
+    _report(crs, assignment, outcome)
+    leaks = [str(p) for p in crs.root.glob("feedback/**/*.html") if course.leaked_markers(p.read_text())]
+    print("feedback contains hidden tests: " + (", ".join(leaks) if leaks else "no"))
+    print(f"demo finished in {time.perf_counter() - started:.0f} s")
+    return 1 if leaks else 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Autograde every submission in <course>/submitted, then feedback and a CSV export."""
+    crs = course.Course(args.course)
+    students = crs.students(args.assignment)
+    if not students:
+        print(f"no submissions in {crs.root / 'submitted'} for {args.assignment}: expected "
+              f"submitted/<student>/{args.assignment}/{args.assignment}.ipynb", file=sys.stderr)
+        return 2
+    outcome = crs.autograde(args.assignment, students)
+    return _report(crs, args.assignment, outcome)
+
+
+def cmd_checklist(args: argparse.Namespace) -> int:
+    """Print the coverage table of checklist.yml, then any coverage problem."""
+    from tfcert import checklist
+
+    print(checklist.coverage_table())
+    found = checklist.problems()
+    for problem in found:
+        print(f"- {problem}")
+    return 1 if found else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this machine can run the course: versions, devices, data, nbgrader."""
+    import platform
+
+    import tfcert
+
+    print(f"python      {platform.python_version()}")
+    info = tfcert.setup()
+    import keras
+    import tensorflow as tf
+
+    ok = tf.__version__ >= "2.20"
+    print(f"tensorflow  {tf.__version__}{'' if ok else '  (too old: the course needs >= 2.20)'}")
+    print(f"keras       {keras.__version__}")
+    print(f"devices     {', '.join(info['devices'])}   colab: {info['in_colab']}")
+    from tfcert import datasets
+
+    x, _ = datasets.load("digits", split="train", as_numpy=True)
+    print(f"data        digits train {x.shape}: ok")
+    try:
+        import nbgrader
+
+        print(f"nbgrader    {nbgrader.__version__}")
+    except ImportError:
+        print("nbgrader    not installed (learners do not need it; instructors: pip install 'tfcert[course]')")
+    return 0 if ok else 1
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Normalise notebooks in place (outputs stripped, keys sorted, ids kept)."""
+    paths = [Path(p) for p in args.paths] or list(notebooks.iter_notebooks("notebooks", "source", "release"))
+    for path in paths:
+        before = path.read_text()
+        notebooks.write(notebooks.read(path), path)
+        if path.read_text() != before:
+            print(f"normalised {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tfcert", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help=cmd_release.__doc__)
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--course", default=str(course.REPO_ROOT), help="course directory (default: this repository)")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("demo", help=cmd_demo.__doc__)
+    p.add_argument("--assignment", default="d1_developer_skills")
+    p.add_argument("--out", default=str(course.REPO_ROOT / "build" / "demo"), help="scratch course directory")
+    p.add_argument("--samples", default="", help=f"comma-separated samples (default: {','.join(DEMO_SAMPLES)})")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("grade", help=cmd_grade.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py and submitted/")
+    p.set_defaults(func=cmd_grade)
+
+    for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):
+        sub.add_parser(name, help=func.__doc__).set_defaults(func=func)
+
+    p = sub.add_parser("fmt", help=cmd_fmt.__doc__)
+    p.add_argument("paths", nargs="*")
+    p.set_defaults(func=cmd_fmt)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except course.CourseError as exc:
+        print(f"tfcert {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
