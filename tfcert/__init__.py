@@ -89,11 +89,30 @@ def setup(seed: int = 42) -> dict[str, object]:
 
     import tensorflow as tf
 
+    tf.get_logger().setLevel(logging.ERROR)  # e.g. model.export's "INFO:tensorflow:Assets written"
     keras.utils.set_random_seed(seed)
     # Listing the devices here makes TensorFlow's one-off native start-up messages
     # land in this (ungraded) header cell rather than in a graded test cell.
     devices = [d.device_type for d in tf.config.list_physical_devices()]
     return {"seed": seed, "in_colab": in_colab(), "devices": devices}
+
+
+_SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "notebooks", "plots")
+
+
+def __getattr__(name: str) -> object:
+    """Import submodules on first use, so ``import tfcert`` stays cheap (no TensorFlow).
+
+    Example:
+        >>> import tfcert
+        >>> tfcert.datasets.LEARNER_SPLITS
+        ('train', 'validation')
+    """
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"tfcert.{name}")
+    raise AttributeError(f"module 'tfcert' has no attribute {name!r}")
 
 
 def save_history(history: object, model_path: "str | os.PathLike[str]") -> "os.PathLike[str]":

@@ -1,0 +1,105 @@
+"""End to end through the real nbgrader: release, submit, autograde, feedback, export.
+
+One scratch course per assignment; every sample in samples/<assignment>/ is
+submitted as a learner would hand it in, plus a broken file, and graded in one
+batch. The sample files say what each should lose and which message it must see.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tfcert import course, notebooks
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
+BROKEN = "zz_broken_file"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
+    crs.release(assignment)
+    source = notebooks.read(crs.notebook_path("source", assignment))
+    release = notebooks.read(crs.notebook_path("release", assignment))
+    samples = course.load_samples(assignment)
+    for name, sample in samples.items():
+        crs.submit(name, assignment, course.build_submission(source, release, sample))
+    crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
+    order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
+    outcome = crs.autograde(assignment, order, progress=False)
+    feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
+    return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
+            "scores": crs.scores(assignment), "feedback": feedback, "max": course.graded_cells(source)}
+
+
+def test_committed_release_is_what_nbgrader_generates(graded):
+    assignment, crs = graded["assignment"], graded["course"]
+    fresh = crs.notebook_path("release", assignment).read_text()
+    committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
+    assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
+    assert course.leaked_markers(committed) == []
+    assert "raise NotImplementedError()" in committed
+
+
+def test_every_sample_scores_exactly_what_it_should(graded):
+    mismatches = []
+    for name, sample in graded["samples"].items():
+        assert graded["outcome"][name] is None, f"{name} was not graded: {graded['outcome'][name]}"
+        got = {s.grade_id: s.score for s in graded["scores"] if s.student == name}
+        want = sample.expected_scores(graded["max"])
+        mismatches += [f"{name}: {g} scored {got.get(g)}, expected {w}" for g, w in want.items() if got.get(g) != w]
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_reference_gets_full_marks_and_blank_gets_zero(graded):
+    totals = {}
+    for s in graded["scores"]:
+        got, most = totals.get(s.student, (0.0, 0.0))
+        totals[s.student] = (got + s.score, most + s.max_score)
+    assert totals["reference"][0] == totals["reference"][1] == sum(graded["max"].values())
+    assert totals["blank"][0] == 0
+
+
+def test_feedback_carries_the_actionable_message(graded):
+    for name, sample in graded["samples"].items():
+        text = html.unescape(re.sub(r"<[^>]+>", "", graded["feedback"][name]))
+        for message in sample.messages:
+            assert message in text, f"feedback for {name} lacks {message!r}"
+
+
+def test_feedback_never_shows_hidden_tests_or_solutions(graded):
+    source = notebooks.read(graded["course"].notebook_path("source", graded["assignment"]))
+    hidden_lines = {line.strip() for cell in source["cells"] for block in
+                    re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell["source"], re.S)
+                    for line in block.splitlines() if len(line.strip()) > 25}
+    assert hidden_lines, "the assignment has hidden tests to look for"
+    for name, page in graded["feedback"].items():
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        assert course.leaked_markers(text) == [], name
+        leaked = [line for line in hidden_lines if line in text]
+        assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
+        assert "Traceback (most recent call last)" not in text
+
+
+def test_a_broken_submission_is_reported_and_the_batch_goes_on(graded):
+    assert graded["outcome"][BROKEN], "the broken file should be reported"
+    graded_students = {s.student for s in graded["scores"]}
+    assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
+    db = sqlite3.connect(graded["course"].root / "gradebook.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_export_lists_every_graded_student(graded):
+    rows = course.parse_csv(graded["course"].export_csv())
+    by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
+    assert by_student["reference"] == sum(graded["max"].values())
+    assert by_student["blank"] == 0
