@@ -49,3 +49,10 @@ c.GenerateFeedback.preprocessors = [
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Learner code runs in a bubblewrap sandbox when bubblewrap is installed (Linux):
+# no network, no view of source/, other submissions or the gradebook, bounded
+# memory, CPU time and file size. See tfcert/sandbox.py. TFCERT_SANDBOX=off disables it.
+from tfcert import sandbox as _sandbox
+
+_sandbox.configure(c)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tfcert import course, notebooks
+from tfcert import course, notebooks, sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
+    assert sandbox.available(), "grading runs learner code in bubblewrap: apt-get install bubblewrap"
     assignment = request.param
     crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
     crs.release(assignment)

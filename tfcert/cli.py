@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,6 +73,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Autograde every submission in <course>/submitted, then feedback and a CSV export."""
+    from tfcert import sandbox
+
+    if not sandbox.available() and not args.no_sandbox:
+        print("refusing to run learner code unsandboxed: install bubblewrap (apt-get install bubblewrap), "
+              "or pass --no-sandbox to grade trusted submissions without it", file=sys.stderr)
+        return 2
+    if args.no_sandbox:
+        os.environ["TFCERT_SANDBOX"] = "off"
     crs = course.Course(args.course)
     students = crs.students(args.assignment)
     if not students:
@@ -150,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help=cmd_grade.__doc__)
     p.add_argument("assignment")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py and submitted/")
+    p.add_argument("--no-sandbox", action="store_true", help="run learner code without bubblewrap (trusted code only)")
     p.set_defaults(func=cmd_grade)
 
     for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):

@@ -8,7 +8,10 @@ the hidden tests and full tracebacks that quote them (jupyter/nbgrader#917).
   from the cells' source, leaving a one-line note in its place;
 * cuts each error's traceback down to its last line, ``ErrorName: message``,
   which for a failed check is the actionable sentence from
-  :class:`tfcert.grading.GradingError`.
+  :class:`tfcert.grading.GradingError`;
+* keeps only that error line among a test cell's outputs: learner code can make
+  a test cell print (an IPython hook that echoes each cell's source, say), and
+  whatever a test cell printed could quote the hidden test.
 
 Example:
     >>> strip_hidden_tests("a = 1\\n### BEGIN HIDDEN TESTS\\nassert a == 1\\n### END HIDDEN TESTS\\n")
@@ -51,7 +54,13 @@ class HideHiddenTests(Preprocessor):
         if cell.cell_type != "code":
             return cell, resources
         cell.source = strip_hidden_tests(cell.source)
+        is_test = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
+        kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = short_error(output)
+                kept.append(output)
+            elif not is_test:
+                kept.append(output)
+        cell.outputs = kept
         return cell, resources
