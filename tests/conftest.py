@@ -1,4 +1,4 @@
-"""Shared set-up: TensorFlow quiet before anything imports it, a headless matplotlib.
+"""Shared set-up: TensorFlow quiet before anything imports it.
 
 ``KERAS_MAX_EPOCHS`` is deliberately *not* set here: the autograde tests must
 train the reference solution for real. Only the lesson-notebook test caps
@@ -16,7 +16,9 @@ from tfcert import QUIET_TF_ENV
 
 for _key, _value in QUIET_TF_ENV.items():
     os.environ.setdefault(_key, _value)
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Kernels started by the tests inherit this environment: leave MPLBACKEND unset so
+# they keep Jupyter's inline backend and plots reach the outputs.
+os.environ.pop("MPLBACKEND", None)
 os.environ.pop("KERAS_MAX_EPOCHS", None)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -91,7 +91,6 @@ def test_feedback_never_shows_hidden_tests_or_solutions(graded):
         assert course.leaked_markers(text) == [], name
         leaked = [line for line in hidden_lines if line in text]
         assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
-        assert "Traceback (most recent call last)" not in text
 
 
 def test_a_broken_submission_is_reported_and_the_batch_goes_on(graded):

@@ -27,7 +27,8 @@ def test_lesson_runs_top_to_bottom(lesson, tmp_path):
     work = tmp_path / "notebooks"
     shutil.copytree(REPO / "notebooks", work, ignore=shutil.ignore_patterns("models", ".ipynb_checkpoints"))
     nb = nbformat.read(work / lesson.name, as_version=4)
-    env = {**os.environ, "KERAS_MAX_EPOCHS": "2", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "KERAS_MAX_EPOCHS": "2"}
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend puts the plots in the outputs
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}})
     client.execute(env=env)  # raises CellExecutionError, naming the cell, on the first error
     errors = [c.id for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
