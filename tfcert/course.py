@@ -4,11 +4,17 @@ Every function here drives the real ``nbgrader`` command line in a course
 directory (the repository root, or a scratch copy for the demo and the tests),
 so what the tests check is what an instructor runs.
 
-Example (a scratch course with the reference solution submitted and graded):
-    >>> course = Course.scratch_copy(REPO_ROOT, "/tmp/tfcert-doc")      # doctest: +SKIP
-    >>> course.release("d1_developer_skills")                           # doctest: +SKIP
-    >>> course.submit("alice", "d1_developer_skills", sample_submission(...))  # doctest: +SKIP
-    >>> course.autograde("d1_developer_skills")                         # doctest: +SKIP
+A scratch course with the reference solution submitted and graded (what
+``tfcert demo`` and tests/test_autograde.py do)::
+
+    crs = Course.scratch_copy(REPO_ROOT, "/tmp/tfcert-course")
+    crs.release("d1_developer_skills")
+    source = notebooks.read(crs.notebook_path("source", "d1_developer_skills"))
+    release = notebooks.read(crs.notebook_path("release", "d1_developer_skills"))
+    sample = load_samples("d1_developer_skills")["reference"]
+    crs.submit("alice", "d1_developer_skills", build_submission(source, release, sample))
+    crs.autograde("d1_developer_skills")
+    print(grade_table(crs.scores("d1_developer_skills")))
 """
 
 from __future__ import annotations
