@@ -16,6 +16,7 @@ from pathlib import Path
 from tfcert import course, notebooks
 
 DEMO_SAMPLES = ("reference", "blank", "over_budget")
+SHOWN_FAILURES = 3
 
 
 def _assignments(root: Path) -> list[str]:
@@ -34,6 +35,13 @@ def cmd_release(args: argparse.Namespace) -> int:
 def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None]) -> int:
     print()
     print(course.grade_table(crs.scores(assignment)))
+    print("\nwhat the feedback tells each learner about the points they lost:")
+    for student, lost in crs.failures(assignment).items():
+        print(f"  {student}:")
+        for grade_id, message in lost[:SHOWN_FAILURES]:
+            print(f"    {grade_id}: {message}")
+        if len(lost) > SHOWN_FAILURES:
+            print(f"    ... and {len(lost) - SHOWN_FAILURES} more")
     failed = {s: e for s, e in outcome.items() if e}
     for student, error in failed.items():
         print(f"\n! {student}: could not be graded: {error.splitlines()[-1] if error else ''}")

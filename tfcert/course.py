@@ -33,6 +33,7 @@ from typing import Any, Iterable
 import yaml
 
 from tfcert import notebooks
+from tfcert.nbgrader_ext import short_error
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
@@ -244,6 +245,20 @@ class Course:
                         found.append(CellScore(student, grade.name, float(grade.score), float(grade.max_score)))
         return found
 
+    def failures(self, assignment: str) -> dict[str, list[tuple[str, str]]]:
+        """``student -> [(grade_id, "ErrorName: message")]`` for each failed test cell, as feedback shows it."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for student in self.students(assignment):
+            path = self.notebook_path("autograded", assignment, student)
+            if not path.exists():
+                continue
+            for cell in notebooks.read_with_outputs(path)["cells"]:
+                meta = nbgrader_cell(cell)
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                if meta.get("grade") and cell["cell_type"] == "code" and errors:
+                    found.setdefault(student, []).append((meta["grade_id"], short_error(errors[0])[0]))
+        return found
+
     def export_csv(self) -> str:
         """The gradebook exported by ``nbgrader export`` (CSV text)."""
         out = self.root / "grades.csv"
@@ -252,21 +267,28 @@ class Course:
 
 
 def grade_table(scores: list[CellScore]) -> str:
-    """A plain-text table: one row per student, one column per graded cell, and the total.
+    """A plain-text table: one row per graded cell, one column per student, totals last.
 
     Example:
-        >>> print(grade_table([CellScore("ann", "t1", 2, 2), CellScore("ann", "t2", 0, 1)]))
-        student  t1   t2   total
-        ann      2/2  0/1  2/3
+        >>> print(grade_table([CellScore("ann", "t1", 2, 2), CellScore("ann", "t2", 0, 1),
+        ...                    CellScore("bob", "t1", 1, 2), CellScore("bob", "t2", 1, 1)]))
+        graded cell  ann  bob
+        t1           2/2  1/2
+        t2           0/1  1/1
+        total        2/3  2/3
     """
     ids = list(dict.fromkeys(s.grade_id for s in scores))
     students = list(dict.fromkeys(s.student for s in scores))
-    rows = [["student", *ids, "total"]]
+    cell = {(s.student, s.grade_id): s for s in scores}
+    rows = [["graded cell", *students]]
+    for grade_id in ids:
+        rows.append([grade_id, *(f"{cell[st, grade_id].score:g}/{cell[st, grade_id].max_score:g}"
+                                 if (st, grade_id) in cell else "-" for st in students)])
+    totals = []
     for student in students:
-        mine = {s.grade_id: s for s in scores if s.student == student}
-        cells = [f"{mine[g].score:g}/{mine[g].max_score:g}" if g in mine else "-" for g in ids]
-        total = sum(s.score for s in mine.values()), sum(s.max_score for s in mine.values())
-        rows.append([student, *cells, f"{total[0]:g}/{total[1]:g}"])
+        mine = [s for s in scores if s.student == student]
+        totals.append(f"{sum(s.score for s in mine):g}/{sum(s.max_score for s in mine):g}")
+    rows.append(["total", *totals])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows)
 

@@ -41,8 +41,13 @@ def short_error(output: dict[str, Any]) -> list[str]:
     Example:
         >>> short_error({"ename": "GradingError", "evalue": "m.keras is 120 KB, the limit is 100 KB"})
         ['GradingError: m.keras is 120 KB, the limit is 100 KB']
+        >>> short_error({"ename": "NotImplementedError", "evalue": ""})
+        ['NotImplementedError: a solution cell this test uses still says raise NotImplementedError(): write your code there']
     """
-    return [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+    name, value = output.get("ename", "Error"), output.get("evalue", "")
+    if name == "NotImplementedError" and not value:
+        value = "a solution cell this test uses still says raise NotImplementedError(): write your code there"
+    return [f"{name}: {value}"]
 
 
 class HideHiddenTests(Preprocessor):

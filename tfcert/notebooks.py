@@ -54,6 +54,11 @@ def read(path: str | Path) -> dict[str, Any]:
     return normalise(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def read_with_outputs(path: str | Path) -> dict[str, Any]:
+    """Read an executed notebook as a plain dict, outputs kept (for graded notebooks)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def write(nb: dict[str, Any], path: str | Path) -> None:
     """Write ``nb`` in the stored form."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
