@@ -70,7 +70,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for name in chosen:
         crs.submit(name, assignment, course.build_submission(source, release, samples[name]))
         print(f"2. submitted sample '{name}': {samples[name].description.strip()}")
-    print("3. autograding (each submission is re-executed; saved models are checked in a clean process)")
+    from tfcert import sandbox
+
+    where = ("in a bubblewrap sandbox: no network, no view of source/ or the gradebook" if sandbox.available()
+             else "WITHOUT a sandbox (install bubblewrap to grade untrusted code)")
+    print(f"3. autograding {where}; each submission is re-executed and its saved models are checked "
+          "in a clean process")
     outcome = crs.autograde(assignment, chosen)
     _report(crs, assignment, outcome)
     leaks = [str(p) for p in crs.root.glob("feedback/**/*.html") if course.leaked_markers(p.read_text())]
