@@ -34,6 +34,7 @@ import yaml
 
 from tfcert import notebooks
 from tfcert.nbgrader_ext import short_error
+from tfcert.verify import verify_submission
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
@@ -156,6 +157,7 @@ class Course:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
+        self.revoked: dict[str, dict[str, str]] = {}
 
     @classmethod
     def scratch_copy(cls, repo: Path, target: str | Path) -> "Course":
@@ -204,12 +206,15 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
 
     def autograde(self, assignment: str, students: Iterable[str] | None = None,
-                  progress: bool = True) -> dict[str, str | None]:
+                  progress: bool = True, verify: bool = True) -> dict[str, str | None]:
         """Autograde each student's submission in turn, one nbgrader run each.
 
         A submission that nbgrader cannot grade (invalid notebook, kernel death)
         is reported in the result (``student -> error text``) and the batch goes
-        on; the gradebook keeps every other student's grades.
+        on; the gradebook keeps every other student's grades. Then the test
+        cells tagged ``verify`` are re-run outside the learner's kernel
+        (:mod:`tfcert.verify`); points they cannot confirm are revoked and
+        recorded in ``self.revoked``.
         """
         from tqdm.auto import tqdm
 
@@ -222,6 +227,10 @@ class Course:
                 outcome[student] = "nbgrader produced no graded notebook" if failed else None
             except (CourseError, subprocess.TimeoutExpired) as exc:
                 outcome[student] = str(exc)
+                continue
+            if not failed and verify:
+                revoked = verify_submission(self.root, assignment, student)
+                self.revoked[student] = revoked
         return outcome
 
     def feedback(self, assignment: str) -> list[Path]:

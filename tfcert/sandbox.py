@@ -59,16 +59,17 @@ def find_course_root(start: Path) -> Path | None:
 
 
 def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, socket_dir: Path | None, private: Path,
-                  exists: Callable[[Path], bool] = Path.exists) -> list[str]:
+                  exists: Callable[[Path], bool] = Path.exists, network: bool | None = None) -> list[str]:
     """The bubblewrap command line that runs ``command`` sandboxed in ``workdir``.
 
     ``private`` is a fresh folder that becomes the sandbox's HOME and TMPDIR
     (``/tmp`` itself stays read-only: the interpreter or the course may live there).
-    ``socket_dir`` holds the kernel's Unix sockets (None: TCP, and the network is shared).
+    ``socket_dir`` holds a kernel's Unix sockets; without one a kernel talks TCP, so
+    ``network`` defaults to shared then (pass ``network=False`` for a plain command).
     """
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--unshare-all", "--die-with-parent", "--new-session"]
-    if socket_dir is None:
+    if network if network is not None else socket_dir is None:
         args.append("--share-net")
     # The course being graded, and the checkout this package was installed from
     # (its source/ holds the same solutions when the course runs from a copy).
@@ -88,6 +89,20 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
              # --die-with-parent does that job here.
              "--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]
     return args + command
+
+
+def run_sandboxed(command: list[str], workdir: Path, timeout: float,
+                  input_text: str = "") -> subprocess.CompletedProcess[str]:
+    """Run a plain command in the sandbox (no network), in ``workdir``; sandbox off: run it directly."""
+    private = Path(tempfile.mkdtemp(prefix="tfcert-sandbox-"))
+    try:
+        if available():
+            command = bwrap_command(command, workdir=workdir, course=find_course_root(workdir), socket_dir=None,
+                                    private=private, network=False)
+        return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                              input=input_text, preexec_fn=_limit_resources)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def _limit_resources() -> None:

@@ -1,0 +1,116 @@
+"""Out-of-kernel verification: re-run the model checks where learner code cannot reach them.
+
+nbgrader runs test cells in the learner's own kernel, so learner code could
+tamper with them (replace ``grading.check_params`` with a no-op, install an
+IPython hook that rewrites test cells, ...). Test cells tagged ``verify`` are
+therefore self-contained: given :data:`PREAMBLE`, they need nothing from the
+learner's kernel, only files (saved models, histories, scripts). After
+``nbgrader autograde``, :func:`verify_submission` re-runs every such cell that
+scored points, in a fresh Python process in the sandbox, in the submission's
+autograded folder. A cell that fails there loses its points in the gradebook,
+and the failure is added to the cell's outputs so the feedback shows it.
+
+Example:
+    >>> run_cells({"ok": "assert 1 + 1 == 2", "bad": "raise grading.GradingError('m.keras is too big')"})
+    {'ok': None, 'bad': 'GradingError: m.keras is too big'}
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tfcert import notebooks
+
+VERIFY_TAG = "verify"
+#: What a verified cell may assume, and all it may assume.
+PREAMBLE = "import os, subprocess, sys, tempfile\nfrom pathlib import Path\nfrom tfcert import grading\n"
+TIMEOUT_S = 900
+
+
+def _run_all(cells: dict[str, str]) -> dict[str, str | None]:
+    """Execute each cell after PREAMBLE in a fresh namespace; ``id -> None or 'Error: message'``."""
+    results: dict[str, str | None] = {}
+    for cell_id, source in cells.items():
+        namespace: dict[str, Any] = {"__name__": "__verify__"}
+        try:
+            exec(compile(PREAMBLE + source, f"<verify {cell_id}>", "exec"), namespace)
+            results[cell_id] = None
+        except BaseException as exc:  # noqa: BLE001 - every failure, SystemExit included, is a failed check
+            results[cell_id] = f"{type(exc).__name__}: {exc}"
+    return results
+
+
+def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float = TIMEOUT_S) -> dict[str, str | None]:
+    """Run ``cells`` (id -> source) in one clean, sandboxed Python process in ``workdir``."""
+    from tfcert import sandbox
+
+    workdir = Path(workdir or Path.cwd()).resolve()
+    command = [sys.executable, "-I", "-m", "tfcert.verify"]
+    try:
+        run = sandbox.run_sandboxed(command, workdir, timeout, input_text=json.dumps(cells))
+    except Exception as exc:  # timeout, or the sandbox could not start
+        return {cell_id: f"VerificationError: the clean re-run did not finish ({type(exc).__name__})" for cell_id in cells}
+    marker = "TFCERT-VERIFY "
+    lines = [line for line in run.stdout.splitlines() if line.startswith(marker)]
+    if not lines:
+        tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        return {cell_id: f"VerificationError: the clean re-run failed ({tail})" for cell_id in cells}
+    return json.loads(lines[-1][len(marker):])
+
+
+def verified_cells(nb: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``cell id -> (grade_id, source)`` for the graded cells tagged ``verify``."""
+    found = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        if cell["cell_type"] == "code" and meta.get("nbgrader", {}).get("grade") and VERIFY_TAG in meta.get("tags", []):
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            found[cell["id"]] = (meta["nbgrader"]["grade_id"], source)
+    return found
+
+
+def verify_submission(course_root: Path, assignment: str, student: str) -> dict[str, str]:
+    """Re-check a graded submission's ``verify`` cells outside its kernel; returns ``grade_id -> message`` revoked."""
+    from nbgrader.api import Gradebook
+
+    from tfcert.nbgrader_ext import short_error
+
+    folder = course_root / "autograded" / student / assignment
+    revoked: dict[str, str] = {}
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id="tfcert") as gb:
+        for path in sorted(folder.glob("*.ipynb")):
+            nb = notebooks.read_with_outputs(path)
+            cells = verified_cells(nb)
+            scored = {cid: src for cid, (gid, src) in cells.items()
+                      if (gb.find_grade(gid, path.stem, assignment, student).score or 0) > 0}
+            if not scored:
+                continue
+            results = run_cells(scored, folder)
+            changed = False
+            for cell in nb["cells"]:
+                message = results.get(cell.get("id"))
+                if cell.get("id") not in scored or message is None:
+                    continue
+                grade_id = cells[cell["id"]][0]
+                grade = gb.find_grade(grade_id, path.stem, assignment, student)
+                grade.auto_score = 0
+                ename, _, evalue = message.partition(": ")
+                output = {"output_type": "error", "ename": ename, "evalue": f"{evalue} (checked outside your kernel)"}
+                output["traceback"] = short_error(output)
+                cell.setdefault("outputs", []).append(output)
+                revoked[grade_id] = message
+                changed = True
+            gb.db.commit()
+            if changed:
+                path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return revoked
+
+
+if __name__ == "__main__":
+    from tfcert import quiet_tensorflow
+
+    quiet_tensorflow()
+    print("TFCERT-VERIFY " + json.dumps(_run_all(json.loads(sys.stdin.read()))))
