@@ -42,6 +42,9 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
             print(f"    {grade_id}: {message}")
         if len(lost) > SHOWN_FAILURES:
             print(f"    ... and {len(lost) - SHOWN_FAILURES} more")
+    for student, revoked in crs.revoked.items():
+        for grade_id in revoked:
+            print(f"  ! {student}: {grade_id} passed in the kernel but not when re-checked outside it: points revoked")
     failed = {s: e for s, e in outcome.items() if e}
     for student, error in failed.items():
         print(f"\n! {student}: could not be graded: {error.splitlines()[-1] if error else ''}")
