@@ -226,3 +226,12 @@ def test_history_checks(tmp_path):
     bad.write_text(json.dumps(["not", "a", "dict"]))
     with pytest.raises(GradingError, match="is not a training history"):
         grading.load_history(bad)
+
+
+def test_in_process_probe_matches_the_clean_process(models, monkeypatch):
+    clean = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
+    grading._REPORTS.clear()
+    monkeypatch.setenv("TFCERT_PROBE_IN_PROCESS", "1")
+    here = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
+    assert here[0] is not clean[0]
+    assert here == clean

@@ -97,7 +97,9 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
             evaluated on (``report.metrics["accuracy"]``), or None.
         timeout: seconds before the clean process is stopped.
 
-    Never raises for a bad file: problems land in ``report.error``.
+    Never raises for a bad file: problems land in ``report.error``. Processes
+    that run no learner code (the out-of-kernel verifier) set
+    ``TFCERT_PROBE_IN_PROCESS=1`` to probe in place and skip one TensorFlow import.
 
     Example:
         >>> model_report("models/missing.keras").error
@@ -108,6 +110,30 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
     key = (str(path.resolve()), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1, dataset)
     if key in _REPORTS:
         return _REPORTS[key]
+    if os.environ.get("TFCERT_PROBE_IN_PROCESS") == "1":
+        raw = _probe_here(path, dataset)
+    else:
+        raw = _probe_in_subprocess(path, dataset, timeout)
+    raw["path"] = str(path)
+    known = {f for f in ModelReport.__dataclass_fields__}
+    report = ModelReport(**{k: v for k, v in raw.items() if k in known})
+    if stat is not None:
+        _REPORTS[key] = report
+    return report
+
+
+def _probe_here(path: Path, dataset: str | None) -> dict[str, Any]:
+    """Probe in this process: only for processes that run no learner code (tfcert.verify's)."""
+    from tfcert import _probe
+
+    try:
+        return _probe.probe(path.resolve(), dataset, display=path)
+    except Exception as exc:
+        return {"error": f"{path.name} could not be inspected ({type(exc).__name__}): save it again"}
+
+
+def _probe_in_subprocess(path: Path, dataset: str | None, timeout: float) -> dict[str, Any]:
+    """Probe in a fresh isolated interpreter (the learner's kernel never touches the model)."""
     with tempfile.TemporaryDirectory(prefix="tfcert-probe-") as workdir:
         out = Path(workdir) / "report.json"
         command = [sys.executable, "-I", "-m", "tfcert._probe", str(path.resolve()), str(out), "--display", str(path)]
@@ -125,12 +151,7 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
         if not raw:
             raw = {"error": f"{path.name} crashed the loader (no report came back): save the model again "
                             "with model.save and check that keras.models.load_model reads it"}
-    raw["path"] = str(path)
-    known = {f for f in ModelReport.__dataclass_fields__}
-    report = ModelReport(**{k: v for k, v in raw.items() if k in known})
-    if stat is not None:
-        _REPORTS[key] = report
-    return report
+    return raw
 
 
 def check_loadable(report: ModelReport) -> None:

@@ -113,4 +113,7 @@ if __name__ == "__main__":
     from tfcert import quiet_tensorflow
 
     quiet_tensorflow()
+    import os
+
+    os.environ["TFCERT_PROBE_IN_PROCESS"] = "1"  # this process runs no learner code: probe in place
     print("TFCERT-VERIFY " + json.dumps(_run_all(json.loads(sys.stdin.read()))))
