@@ -1,0 +1,42 @@
+"""Embedded datasets: real or generated data that works offline, identical for learner and grader.
+
+Every set is made or read locally and deterministically; nothing is downloaded.
+Generated sets are drawn from fixed seeds, and their ``heldout`` split, which
+only the graders use, from a grader-side seed that no learner split shares.
+Large sets are cached as ``.npz`` files under :func:`cache_dir` (outside the
+repository), checked against a SHA-256 on every load, and rebuilt if corrupt.
+
+Each set's data card is the docstring of the module that builds it
+(:func:`card` prints it): ``digits`` (:mod:`tfcert.datasets.digits`) and
+``glyphs`` (:mod:`tfcert.datasets.glyphs`).
+
+Example:
+    >>> x, y = load("digits", split="train", as_numpy=True)
+    >>> x.shape, y.shape, x.dtype.name
+    ((1200, 8, 8), (1200,), 'float32')
+    >>> load("digits", split="test")
+    Traceback (most recent call last):
+    ...
+    tfcert.datasets._registry.DatasetError: split 'test' is not available for digits: choose one of train, validation (the held-out split is kept for grading)
+"""
+
+from __future__ import annotations
+
+from tfcert.datasets._registry import (
+    DATASETS,
+    HELDOUT_SPLIT,
+    LEARNER_SPLITS,
+    DatasetError,
+    DatasetSpec,
+    arrays,
+    cache_dir,
+    card,
+    load,
+    load_heldout,
+    names,
+)
+from tfcert.datasets import digits as _digits  # noqa: F401  (registers)
+from tfcert.datasets import glyphs as _glyphs  # noqa: F401  (registers)
+
+__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_dir",
+           "card", "load", "load_heldout", "names"]
