@@ -39,19 +39,41 @@ def test_same_seed_same_bytes_across_runs_and_processes():
     assert digest(*glyphs.generate(300, seed=8)) != here
 
 
-@pytest.mark.parametrize("name", ["digits", "glyphs"])
+@pytest.mark.parametrize("name", datasets.names())
 def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
     spec = datasets.DATASETS[name]
     rows = {}
     for split in ("train", "validation", "heldout"):
         x, y = datasets.arrays(name, split)
         assert len(x) == len(y) == spec.sizes[split]
-        assert x.shape[1:] == spec.input_shape and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
-        assert set(np.unique(y)) == set(range(spec.num_classes)), "every class in every split"
-        rows[split] = {row.tobytes() for row in x.reshape(len(x), -1)}
+        if spec.kind == "classification":
+            assert x.shape[1:] == spec.input_shape and x.dtype == np.float32
+            assert set(np.unique(y)) == set(range(spec.num_classes)), "every class in every split"
+            rows[split] = {row.tobytes() for row in x.reshape(len(x), -1)}
+        else:
+            assert y.shape[1:] == spec.input_shape and y.dtype == np.float32 and np.isfinite(y).all()
+            assert np.all(np.diff(x) > 0), "time runs forward within a split"
+            rows[split] = set(x.tolist())
     assert not rows["train"] & rows["validation"]
     assert not rows["train"] & rows["heldout"]
     assert not rows["validation"] & rows["heldout"]
+    if spec.kind == "series":
+        assert max(rows["train"]) < min(rows["validation"]) < min(rows["heldout"]), "splits follow each other in time"
+
+
+def test_image_sets_are_scaled_to_unit_range(fresh_cache):
+    for name in ("digits", "glyphs"):
+        x, _ = datasets.arrays(name, "train")
+        assert 0 <= x.min() and x.max() <= 1
+
+
+def test_generated_heldout_noise_is_the_graders_own():
+    from tfcert.datasets import series
+
+    _, learner = series.build_synthetic("validation")
+    _, heldout = series.build_synthetic("heldout")
+    naive_mae = float(np.abs(np.diff(np.concatenate([learner[-1:], heldout]))).mean())
+    assert 5.0 < naive_mae < 7.0, "the data card's naive baseline (about 6) holds"
 
 
 def test_learner_facing_load_forms(fresh_cache):
@@ -65,7 +87,7 @@ def test_learner_facing_load_forms(fresh_cache):
 
 
 @pytest.mark.parametrize("name, split, message", [
-    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are digits, glyphs"),
+    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, digits, glyphs, goog"),
     ("glyphs", "training", "split 'training' is not available for glyphs: choose one of train, validation"),
     ("glyphs", "heldout", "the held-out split is kept for grading"),
     ("digits", "test", "the held-out split is kept for grading"),
@@ -106,3 +128,31 @@ def test_every_set_has_a_data_card():
         text = datasets.card(name)
         for part in ("What:", "How:", "Target"):
             assert part in text, f"{name}'s data card lacks {part!r}"
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "digits", "synthetic", "stocks"])
+def test_csv_and_json_files_hold_the_same_data(name, fresh_cache):
+    import json
+
+    import pandas as pd
+
+    features, labels = datasets.arrays(name, "validation")
+    table = pd.read_csv(datasets.to_csv(name, "validation"))
+    records = json.loads(datasets.to_json(name, "validation").read_text())
+    assert len(table) == len(records) == len(labels)
+    assert list(table.columns) == list(records[0])
+    values = table.iloc[:, 1:] if datasets.DATASETS[name].kind == "series" else table["label"]
+    expected = labels.reshape(len(labels), -1) if datasets.DATASETS[name].kind == "series" else labels
+    assert np.allclose(np.asarray(values, dtype="float64").reshape(expected.shape), expected, rtol=1e-5)
+
+
+def test_a_damaged_csv_is_written_again(fresh_cache):
+    path = datasets.to_csv("breast_cancer", "train")
+    good = path.read_text()
+    path.write_text(good[:100])
+    assert datasets.to_csv("breast_cancer", "train").read_text() == good
+
+
+def test_files_are_only_written_for_learner_splits():
+    with pytest.raises(datasets.DatasetError, match="cannot be written for digits: choose one of train, validation"):
+        datasets.to_csv("digits", "heldout")

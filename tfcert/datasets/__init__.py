@@ -7,8 +7,11 @@ Large sets are cached as ``.npz`` files under :func:`cache_dir` (outside the
 repository), checked against a SHA-256 on every load, and rebuilt if corrupt.
 
 Each set's data card is the docstring of the module that builds it
-(:func:`card` prints it): ``digits`` (:mod:`tfcert.datasets.digits`) and
-``glyphs`` (:mod:`tfcert.datasets.glyphs`).
+(:func:`card` returns it): ``digits`` (:mod:`tfcert.datasets.digits`),
+``glyphs`` (:mod:`tfcert.datasets.glyphs`), ``breast_cancer``
+(:mod:`tfcert.datasets.tabular`), and ``synthetic``, ``seasonal_multi``,
+``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`). :func:`to_csv` and
+:func:`to_json` write a split as a file for the lessons on data formats.
 
 Example:
     >>> x, y = load("digits", split="train", as_numpy=True)
@@ -37,6 +40,9 @@ from tfcert.datasets._registry import (
 )
 from tfcert.datasets import digits as _digits  # noqa: F401  (registers)
 from tfcert.datasets import glyphs as _glyphs  # noqa: F401  (registers)
+from tfcert.datasets import series as _series  # noqa: F401  (registers)
+from tfcert.datasets import tabular as _tabular  # noqa: F401  (registers)
+from tfcert.datasets._files import to_csv, to_json
 
 __all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_dir",
-           "card", "load", "load_heldout", "names"]
+           "card", "load", "load_heldout", "names", "to_csv", "to_json"]

@@ -28,6 +28,9 @@ class DatasetSpec:
 
     ``build(split)`` returns ``(features, labels)`` as NumPy arrays, the same
     bytes on every machine. ``cached`` sets are stored under :func:`cache_dir`.
+    ``kind`` is ``"classification"`` (labels are class indices into ``classes``),
+    or ``"series"`` (features are time steps, labels the values at those steps;
+    ``columns`` names the value columns).
     """
 
     name: str
@@ -39,6 +42,8 @@ class DatasetSpec:
     version: int = 1
     cached: bool = False
     sizes: dict[str, int] = field(default_factory=dict)
+    kind: str = "classification"
+    columns: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:

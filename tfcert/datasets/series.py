@@ -1,0 +1,126 @@
+"""Time series: one generated the textbook way, one real univariate, one real and one generated multivariate.
+
+``synthetic``
+    What: a daily univariate series of four years plus the grader's continuation:
+    a linear trend, a yearly seasonal pattern (a smooth rise-and-fall shape) and
+    Gaussian noise, the standard construction of forecasting lessons.
+    How: ``value(t) = 10 + 0.05 t + 40 * season(t mod 365) + noise(t)`` with noise
+    sd 5. ``train`` is days 0-1,099 and ``validation`` days 1,100-1,460 (noise
+    seed 42). The grader-only ``heldout`` is the next 180 days, whose noise is
+    drawn from a grader-side seed, so no learner ever sees those values.
+    Target (forecasting tasks): MAE below 5 on the held-out days. A naive
+    forecast (tomorrow = today) has an MAE of about 6; the noise alone sets a
+    floor of about 4.
+
+``goog``
+    What: Google's daily closing price, 19 August 2004 to 2008, 1,047 trading
+    days, from the sample data matplotlib ships (real, read at run time).
+    How: split in time order: ``train`` the first 700 days, ``validation`` the
+    next 150, ``heldout`` the last 197.
+    Target: forecasting tasks compare a model's MAE with the naive forecast's.
+
+``stocks``
+    What: monthly closing prices of IBM, AAPL, MSFT, XRX, ADBE and the S&P 500
+    and NASDAQ indices, 1990-2022 (391 months), from matplotlib's sample data.
+    How: months with a missing value dropped; split in time order 270 / 60 / 61.
+    Target: multivariate forecasting of the S&P 500 column from all columns.
+
+``seasonal_multi``
+    What: three daily series that share one weekly and one yearly seasonal
+    pattern, each with its own level, trend, amplitude and noise.
+    How: as ``synthetic``, with the shared pattern scaled per series; ``train``
+    days 0-1,099, ``validation`` 1,100-1,460, ``heldout`` the next 180 days with
+    grader-side noise.
+    Target: a model that uses all three series forecasts the first better than
+    one that sees it alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, register
+
+GRADER_SEED = 0x6AD3_5EED
+DAYS = {"train": (0, 1100), "validation": (1100, 1461), HELDOUT_SPLIT: (1461, 1641)}
+
+
+def season(phase: np.ndarray) -> np.ndarray:
+    """The seasonal shape: a slow cosine rise over the first 40 % of the period, then an exponential decay."""
+    return np.where(phase < 0.4, np.cos(phase * 2 * np.pi), 1 / np.exp(3 * phase))
+
+
+def _days(split: str) -> np.ndarray:
+    start, stop = DAYS[split]
+    return np.arange(start, stop)
+
+
+def _noise(split: str, count: int, columns: int = 1) -> np.ndarray:
+    """Learner splits share one noise stream (seed 42); the held-out days have the grader's own."""
+    if split == HELDOUT_SPLIT:
+        return np.random.default_rng(GRADER_SEED).normal(0, 1, (count, columns))
+    whole = np.random.default_rng(42).normal(0, 1, (DAYS["validation"][1], columns))
+    start, stop = DAYS[split]
+    return whole[start:stop]
+
+
+def build_synthetic(split: str) -> tuple[np.ndarray, np.ndarray]:
+    time = _days(split)
+    values = 10 + 0.05 * time + 40 * season((time % 365) / 365) + 5 * _noise(split, len(time))[:, 0]
+    return time.astype("int64"), values.astype("float32")
+
+
+def build_seasonal_multi(split: str) -> tuple[np.ndarray, np.ndarray]:
+    time = _days(split)
+    shared = season((time % 365) / 365) + 0.3 * np.sin(2 * np.pi * time / 7)
+    level, trend, amplitude, noise = np.array([20, 50, 5]), np.array([0.03, -0.01, 0.05]), np.array([30, 15, 8]), np.array([4, 2, 3])
+    values = level + np.outer(time, trend) + np.outer(shared, amplitude) + noise * _noise(split, len(time), 3)
+    return time.astype("int64"), values.astype("float32")
+
+
+def _sample_data(name: str) -> str:
+    import matplotlib
+
+    return os.path.join(matplotlib.get_data_path(), "sample_data", name)
+
+
+GOOG_SPLITS = {"train": slice(0, 700), "validation": slice(700, 850), HELDOUT_SPLIT: slice(850, None)}
+
+
+def build_goog(split: str) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(_sample_data("goog.npz")) as data:
+        prices = data["price_data"]
+    part = prices[GOOG_SPLITS[split]]
+    return part["date"].astype("int64"), part["close"].astype("float32")
+
+
+STOCK_COLUMNS = ("IBM", "AAPL", "MSFT", "XRX", "ADBE", "^GSPC", "^IXIC")
+STOCK_SPLITS = {"train": slice(0, 270), "validation": slice(270, 330), HELDOUT_SPLIT: slice(330, None)}
+
+
+def build_stocks(split: str) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    table = pd.read_csv(_sample_data("Stocks.csv"), comment="#", parse_dates=["Date"])
+    table = table.dropna(subset=list(STOCK_COLUMNS)).reset_index(drop=True).iloc[STOCK_SPLITS[split]]
+    days = table["Date"].to_numpy().astype("datetime64[D]").astype("int64")
+    return days, table[list(STOCK_COLUMNS)].to_numpy(dtype="float32")
+
+
+for _spec in (
+    DatasetSpec(name="synthetic", build=build_synthetic, input_shape=(), classes=(), kind="series", columns=("value",),
+                description="daily series: trend + yearly seasonality + noise", module=__name__,
+                sizes={split: stop - start for split, (start, stop) in DAYS.items()}),
+    DatasetSpec(name="seasonal_multi", build=build_seasonal_multi, input_shape=(3,), classes=(), kind="series",
+                columns=("a", "b", "c"), description="three daily series with a shared seasonality",
+                module=__name__, sizes={split: stop - start for split, (start, stop) in DAYS.items()}),
+    DatasetSpec(name="goog", build=build_goog, input_shape=(), classes=(), kind="series", columns=("close",),
+                description="Google daily closing price 2004-2008 (matplotlib sample data)", module=__name__,
+                sizes={"train": 700, "validation": 150, HELDOUT_SPLIT: 197}),
+    DatasetSpec(name="stocks", build=build_stocks, input_shape=(7,), classes=(), kind="series", columns=STOCK_COLUMNS,
+                description="monthly closes of five stocks and two indices 1990-2022 (matplotlib sample data)",
+                module=__name__, sizes={"train": 270, "validation": 60, HELDOUT_SPLIT: 61}),
+):
+    register(_spec)
