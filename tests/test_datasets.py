@@ -50,15 +50,22 @@ def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
             assert x.shape[1:] == spec.input_shape and x.dtype == np.float32
             assert set(np.unique(y)) == set(range(spec.num_classes)), "every class in every split"
             rows[split] = {row.tobytes() for row in x.reshape(len(x), -1)}
+        elif spec.kind in ("text", "corpus"):
+            assert x.dtype.kind == "U" and all(len(t) > 0 for t in x)
+            if spec.kind == "text":
+                assert set(np.unique(y)) == set(range(spec.num_classes))
+            rows[split] = set(x.tolist())
         else:
             assert y.shape[1:] == spec.input_shape and y.dtype == np.float32 and np.isfinite(y).all()
             assert np.all(np.diff(x) > 0), "time runs forward within a split"
             rows[split] = set(x.tolist())
-    assert not rows["train"] & rows["validation"]
-    assert not rows["train"] & rows["heldout"]
-    assert not rows["validation"] & rows["heldout"]
+    if spec.kind != "corpus":
+        assert not rows["train"] & rows["validation"]
+        assert not rows["train"] & rows["heldout"]
+        assert not rows["validation"] & rows["heldout"]
     if spec.kind == "series":
         assert max(rows["train"]) < min(rows["validation"]) < min(rows["heldout"]), "splits follow each other in time"
+
 
 
 def test_image_sets_are_scaled_to_unit_range(fresh_cache):
@@ -87,7 +94,7 @@ def test_learner_facing_load_forms(fresh_cache):
 
 
 @pytest.mark.parametrize("name, split, message", [
-    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, digits, glyphs, goog"),
+    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, complaints, digits, glyphs"),
     ("glyphs", "training", "split 'training' is not available for glyphs: choose one of train, validation"),
     ("glyphs", "heldout", "the held-out split is kept for grading"),
     ("digits", "test", "the held-out split is kept for grading"),
@@ -128,6 +135,19 @@ def test_every_set_has_a_data_card():
         text = datasets.card(name)
         for part in ("What:", "How:", "Target"):
             assert part in text, f"{name}'s data card lacks {part!r}"
+
+
+def test_text_records_survive_csv_quoting(fresh_cache):
+    import json
+
+    import pandas as pd
+
+    texts, labels = datasets.arrays("complaints", "validation")
+    table = pd.read_csv(datasets.to_csv("complaints", "validation"))
+    assert list(table.columns) == ["review", "complaint"]
+    assert table["review"].tolist() == texts.tolist(), "commas inside reviews are quoted"
+    records = json.loads(datasets.to_json("complaints", "validation").read_text())
+    assert [r["complaint"] for r in records] == [datasets.DATASETS["complaints"].classes[i] for i in labels]
 
 
 @pytest.mark.parametrize("name", ["breast_cancer", "digits", "synthetic", "stocks"])

@@ -10,7 +10,8 @@ Each set's data card is the docstring of the module that builds it
 (:func:`card` returns it): ``digits`` (:mod:`tfcert.datasets.digits`),
 ``glyphs`` (:mod:`tfcert.datasets.glyphs`), ``breast_cancer``
 (:mod:`tfcert.datasets.tabular`), and ``synthetic``, ``seasonal_multi``,
-``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`). :func:`to_csv` and
+``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`), ``reviews``,
+``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`). :func:`to_csv` and
 :func:`to_json` write a split as a file for the lessons on data formats.
 
 Example:
@@ -42,6 +43,7 @@ from tfcert.datasets import digits as _digits  # noqa: F401  (registers)
 from tfcert.datasets import glyphs as _glyphs  # noqa: F401  (registers)
 from tfcert.datasets import series as _series  # noqa: F401  (registers)
 from tfcert.datasets import tabular as _tabular  # noqa: F401  (registers)
+from tfcert.datasets import text as _text  # noqa: F401  (registers)
 from tfcert.datasets._files import to_csv, to_json
 
 __all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_dir",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Callable
@@ -22,6 +24,11 @@ def _table(name: str, split: str) -> tuple[list[str], list[list[object]]]:
         header = ["date" if name in ("goog", "stocks") else "time", *spec.columns]
         rows = [[d.item() if hasattr(d, "item") else d, *(round(float(v), 6) for v in row)] for d, row in zip(dates, values)]
         return header, rows
+    if spec.kind in ("text", "corpus"):
+        if spec.kind == "corpus":
+            return list(spec.columns), [[str(line)] for line in features]
+        named = spec.columns[1] != "is_positive"  # a class name reads better than an index in a record
+        return list(spec.columns), [[str(t), spec.classes[int(y)] if named else int(y)] for t, y in zip(features, labels)]
     flat = features.reshape(len(features), -1)
     if name == "breast_cancer":
         from tfcert.datasets.tabular import feature_names
@@ -63,8 +70,11 @@ def to_csv(name: str, split: str = "train") -> Path:
     """
     def make() -> str:
         header, rows = _table(name, split)
-        lines = [",".join(header)] + [",".join(str(v) for v in row) for row in rows]
-        return "\n".join(lines) + "\n"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # quotes text that holds commas
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue()
 
     return _write_checked(cache_dir() / "files" / f"{name}-{split}.csv", make)
 
