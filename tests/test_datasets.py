@@ -69,7 +69,7 @@ def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
 
 
 def test_image_sets_are_scaled_to_unit_range(fresh_cache):
-    for name in ("digits", "glyphs"):
+    for name in ("digits", "glyphs", "scenes_binary"):
         x, _ = datasets.arrays(name, "train")
         assert 0 <= x.min() and x.max() <= 1
 
@@ -94,7 +94,7 @@ def test_learner_facing_load_forms(fresh_cache):
 
 
 @pytest.mark.parametrize("name, split, message", [
-    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, complaints, digits, glyphs"),
+    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, complaints, digits, glyphs, goog, reviews, scenes"),
     ("glyphs", "training", "split 'training' is not available for glyphs: choose one of train, validation"),
     ("glyphs", "heldout", "the held-out split is kept for grading"),
     ("digits", "test", "the held-out split is kept for grading"),
@@ -176,3 +176,29 @@ def test_a_damaged_csv_is_written_again(fresh_cache):
 def test_files_are_only_written_for_learner_splits():
     with pytest.raises(datasets.DatasetError, match="cannot be written for digits: choose one of train, validation"):
         datasets.to_csv("digits", "heldout")
+
+
+def test_image_folders_are_labelled_by_directory_and_vary_in_size(fresh_cache):
+    import keras
+    from PIL import Image
+
+    root = datasets.to_image_folders("scenes_binary")
+    files = sorted((root / "train").rglob("*.jpg"))
+    assert len(files) == datasets.DATASETS["scenes_binary"].sizes["train"]
+    sizes = {Image.open(f).size for f in files[:50]}
+    assert len(sizes) > 10, "real-world images come in many shapes and sizes"
+    ds = keras.utils.image_dataset_from_directory(root / "validation", image_size=(150, 150), batch_size=32,
+                                                  shuffle=False, verbose=False)
+    assert ds.class_names == ["horse", "king"]
+    _, labels = datasets.arrays("scenes_binary", "validation")
+    folder_labels = np.concatenate([y.numpy() for _, y in ds])
+    assert np.bincount(folder_labels).tolist() == np.bincount(labels).tolist()
+
+
+def test_a_damaged_image_folder_is_written_again(fresh_cache):
+    root = datasets.to_image_folders("scenes_binary")
+    victim = next((root / "train" / "king").glob("*.jpg"))
+    good = victim.read_bytes()
+    victim.write_bytes(b"not a jpeg")
+    assert datasets.to_image_folders("scenes_binary") == root
+    assert victim.read_bytes() == good

@@ -11,7 +11,9 @@ Each set's data card is the docstring of the module that builds it
 ``glyphs`` (:mod:`tfcert.datasets.glyphs`), ``breast_cancer``
 (:mod:`tfcert.datasets.tabular`), and ``synthetic``, ``seasonal_multi``,
 ``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`), ``reviews``,
-``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`). :func:`to_csv` and
+``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`), ``scenes`` and
+``scenes_binary`` (:mod:`tfcert.datasets.scenes`, also as image folders through
+:func:`to_image_folders`). :func:`to_csv` and
 :func:`to_json` write a split as a file for the lessons on data formats.
 
 Example:
@@ -44,7 +46,9 @@ from tfcert.datasets import glyphs as _glyphs  # noqa: F401  (registers)
 from tfcert.datasets import series as _series  # noqa: F401  (registers)
 from tfcert.datasets import tabular as _tabular  # noqa: F401  (registers)
 from tfcert.datasets import text as _text  # noqa: F401  (registers)
+from tfcert.datasets import scenes as _scenes  # noqa: F401  (registers)
 from tfcert.datasets._files import to_csv, to_json
+from tfcert.datasets.scenes import to_image_folders
 
 __all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_dir",
-           "card", "load", "load_heldout", "names", "to_csv", "to_json"]
+           "card", "load", "load_heldout", "names", "to_csv", "to_json", "to_image_folders"]
