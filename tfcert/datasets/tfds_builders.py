@@ -1,0 +1,115 @@
+"""The embedded sets as local TensorFlow Datasets builders, and the canonical sets one switch away.
+
+Importing this module registers one builder per embedded set, named
+``tfcert_<name>``, so ``tfds.load("tfcert_glyphs")`` works offline: the
+builder's "download" step reads the embedded data instead of a URL. The
+grader-only split is never part of them.
+
+:func:`tfds_load` is the one switch: the embedded stand-in by default, the
+canonical TFDS dataset (``fashion_mnist``, ``horses_or_humans``,
+``rock_paper_scissors``, ``imdb_reviews``) with ``canonical=True`` for learners
+with a network. Both paths give ``(features, label)`` pairs with
+``as_supervised=True``.
+
+Example:
+    >>> import tempfile
+    >>> ds = tfds_load("breast_cancer", split="validation", data_dir=tempfile.mkdtemp())
+    >>> features, label = next(iter(ds))
+    >>> tuple(features.shape), label.dtype.name
+    ((30,), 'int64')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from tfcert.datasets._registry import DATASETS, LEARNER_SPLITS, DatasetError, DatasetSpec, arrays, cache_dir
+
+#: The canonical TFDS dataset each embedded set stands in for.
+CANONICAL = {"glyphs": "fashion_mnist", "scenes_binary": "horses_or_humans", "scenes": "rock_paper_scissors",
+             "reviews": "imdb_reviews"}
+
+
+def _features(spec: DatasetSpec) -> tfds.features.FeaturesDict:
+    if spec.kind == "text":
+        feature: Any = tfds.features.Text()
+    elif spec.kind == "corpus":
+        return tfds.features.FeaturesDict({"line": tfds.features.Text()})
+    elif spec.kind == "series":
+        return tfds.features.FeaturesDict({"time": np.int64, "values": tfds.features.Tensor(
+            shape=spec.input_shape, dtype=np.float32)})
+    elif len(spec.input_shape) >= 2:  # images, stored as uint8 like every TFDS image set
+        shape = spec.input_shape if len(spec.input_shape) == 3 else (*spec.input_shape, 1)
+        feature = tfds.features.Image(shape=shape)
+    else:
+        feature = tfds.features.Tensor(shape=spec.input_shape, dtype=np.float32)
+    return tfds.features.FeaturesDict({"features": feature, "label": tfds.features.ClassLabel(names=spec.classes)})
+
+
+def _examples(spec: DatasetSpec, split: str):
+    features, labels = arrays(spec.name, split)
+    for index, (x, y) in enumerate(zip(features, labels)):
+        if spec.kind == "corpus":
+            yield index, {"line": str(x)}
+        elif spec.kind == "series":
+            yield index, {"time": int(x), "values": np.asarray(y, np.float32)}
+        elif spec.kind == "text":
+            yield index, {"features": str(x), "label": int(y)}
+        elif len(spec.input_shape) >= 2:
+            pixels = np.round(np.asarray(x) * 255).astype(np.uint8)
+            yield index, {"features": pixels if pixels.ndim == 3 else pixels[..., None], "label": int(y)}
+        else:
+            yield index, {"features": np.asarray(x, np.float32), "label": int(y)}
+
+
+def _builder_class(spec: DatasetSpec) -> type:
+    def _info(self):
+        keys = None if spec.kind in ("series", "corpus") else ("features", "label")
+        return tfds.core.DatasetInfo(builder=self, description=spec.description, features=_features(spec),
+                                     supervised_keys=keys)
+
+    def _split_generators(self, dl_manager):
+        return {split: _examples(spec, split) for split in LEARNER_SPLITS}
+
+    def _generate_examples(self, *args):  # required by the base class; the generators above are used
+        raise NotImplementedError
+
+    attributes = {
+        "VERSION": tfds.core.Version(f"{spec.version}.0.0"),
+        "RELEASE_NOTES": {f"{spec.version}.0.0": "Embedded tfcert data."},
+        "_info": _info,
+        "_split_generators": _split_generators,
+        "_generate_examples": _generate_examples,
+        "__module__": __name__,
+        "__doc__": spec.description,
+    }
+    name = "Tfcert" + "".join(part.capitalize() for part in spec.name.split("_"))
+    return type(name, (tfds.core.GeneratorBasedBuilder,), attributes)
+
+
+BUILDERS = {name: _builder_class(spec) for name, spec in DATASETS.items()}
+
+
+def tfds_load(name: str, split: str = "train", *, canonical: bool = False, data_dir: str | None = None, **kwargs):
+    """``tfds.load`` for an embedded set (offline), or for its canonical counterpart with ``canonical=True``.
+
+    Args:
+        name: an embedded set, for example ``"glyphs"``.
+        split: ``"train"`` or ``"validation"`` (canonical sets: their own split names, e.g. ``"test"``).
+        canonical: load the TFDS original (``fashion_mnist`` for ``glyphs`` ...); needs a network.
+        data_dir: where TFDS keeps prepared data (default: the tfcert cache for embedded sets).
+    """
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}: the embedded datasets are {', '.join(sorted(DATASETS))}")
+    if canonical:
+        if name not in CANONICAL:
+            raise DatasetError(f"{name} has no canonical TFDS counterpart; those that do: {', '.join(CANONICAL)}")
+        return tfds.load(CANONICAL[name], split=split, as_supervised=True, data_dir=data_dir, **kwargs)
+    if split not in LEARNER_SPLITS:
+        raise DatasetError(f"split {split!r} is not available for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
+    supervised = DATASETS[name].kind not in ("series", "corpus")
+    return tfds.load(f"{BUILDERS[name].name}", split=split, as_supervised=supervised,
+                     data_dir=data_dir or str(cache_dir() / "tfds"), **kwargs)
