@@ -12,8 +12,9 @@ with a network. Both paths give ``(features, label)`` pairs with
 ``as_supervised=True``.
 
 Example:
-    >>> import tempfile
-    >>> ds = tfds_load("breast_cancer", split="validation", data_dir=tempfile.mkdtemp())
+    >>> import contextlib, io, tempfile
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # TFDS reports the one-off preparation
+    ...     ds = tfds_load("breast_cancer", split="validation", data_dir=tempfile.mkdtemp())
     >>> features, label = next(iter(ds))
     >>> tuple(features.shape), label.dtype.name
     ((30,), 'int64')
