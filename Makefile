@@ -29,8 +29,9 @@ release: $(STAMP)  ## regenerate release/ from source/ after editing an assignme
 checklist: $(STAMP)
 	$(BIN)/tfcert checklist
 
-bench: $(STAMP)
+bench: $(STAMP)  ## timing and calibration figures (several minutes)
 	$(BIN)/python bench/autograde_one.py
+	$(BIN)/python bench/datasets.py
 
 clean:
 	rm -rf build gradebook.db submitted autograded/* feedback
