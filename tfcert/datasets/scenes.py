@@ -12,7 +12,7 @@ scikit-learn and matplotlib ship (``china.jpg``, ``flower.jpg``,
 ``grace_hopper.jpg``; read at run time, never copied), scaled, maybe mirrored,
 with its brightness jittered. The object is the class's symbol rendered from
 matplotlib's DejaVu fonts, filled with a random colour, outlined, rotated (sd
-20 degrees) and placed at a random position, covering 35-75 % of the shorter
+15 degrees) and placed at a random position, covering 50-85 % of the shorter
 side. Images vary in size (120-260 pixels a side, aspect 0.75-1.33), as
 real-world images do. ``train`` (seed 21 / 22), ``validation`` and the
 grader-only ``heldout`` (grader-side seed) hold 600 / 150 / 200 images for
@@ -24,9 +24,12 @@ layout ``image_dataset_from_directory`` and ``ImageDataGenerator`` read, at
 their original sizes); :func:`tfcert.datasets.load` gives the same images resized
 to 150x150x3 in [0, 1].
 
-Target: 90 % held-out accuracy (binary) and 85 % (five classes). A dense
-network on the raw pixels overfits the backgrounds and stays well below; a
-small CNN with augmentation, or a frozen pretrained base, passes.
+Target: 90 % held-out accuracy (binary) and 80 % (five classes). Measured on a
+2-core CPU: a logistic regression on the pixels stays near chance (about 21 %
+on five classes); a small CNN (three Conv2D/MaxPooling blocks, dropout, random
+flips) on images resized to 64x64 reaches 94-99 % (binary, 30 epochs, 36 s)
+and 84-92 % (five classes, 30 epochs, 60 s), its validation curve still noisy
+from epoch to epoch: augmentation and early stopping are part of the lesson.
 """
 
 from __future__ import annotations
@@ -116,11 +119,11 @@ def _scene(rng: np.random.Generator, symbols: str):
 
     options = masks(symbols)
     mask = options[rng.integers(len(options))]
-    size = int(min(width, height) * rng.uniform(0.35, 0.75))
+    size = int(min(width, height) * rng.uniform(0.50, 0.85))
     scale = size / max(mask.size)
     mask = mask.resize((max(1, int(mask.width * scale)), max(1, int(mask.height * scale))))
-    mask = mask.rotate(rng.normal(0, 20), expand=True, resample=Image.BILINEAR)
-    outline = mask.filter(ImageFilter.MaxFilter(5))
+    mask = mask.rotate(rng.normal(0, 15), expand=True, resample=Image.BILINEAR)
+    outline = mask.filter(ImageFilter.MaxFilter(7))
     colour = tuple(int(c) for c in rng.integers(0, 256, 3))
     dark = tuple(int(c) // 4 for c in colour)
     x = int(rng.integers(0, max(1, width - mask.width)))

@@ -26,7 +26,10 @@
     ``{"review": ..., "complaint": ...}`` (the group name; the label index in
     arrays).
     Target: 85 % held-out accuracy; a bag of words scores 52 % (it cannot tell
-    which of the two aspects mentioned is the complaint).
+    which of the two aspects mentioned is the complaint). An Embedding +
+    Bidirectional LSTM(64) + Dense(64) model sits near 50 % for about six
+    epochs, then jumps to 100 % (20 epochs: 52 s on a 2-core CPU): patience,
+    or early stopping on validation accuracy, is part of the lesson.
 
 ``verses``
     What: a corpus of rhyming four-line stanzas for training a text generator
