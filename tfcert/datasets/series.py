@@ -8,9 +8,11 @@
     sd 5. ``train`` is days 0-1,099 and ``validation`` days 1,100-1,460 (noise
     seed 42). The grader-only ``heldout`` is the next 180 days, whose noise is
     drawn from a grader-side seed, so no learner ever sees those values.
-    Target (forecasting tasks): MAE below 5 on the held-out days. A naive
-    forecast (tomorrow = today) has an MAE of about 6; the noise alone sets a
-    floor of about 4.
+    Target (forecasting tasks): the noise alone sets a floor of about 4 on the
+    held-out MAE. Measured: the naive forecast (tomorrow = today) 5.95, a Dense
+    model on the last 30 daily changes 5.51; the D5 assignment's target (below
+    5) asks for a model that uses the trend and seasonality, not just the
+    recent changes.
 
 ``goog``
     What: Google's daily closing price, 19 August 2004 to 2008, 1,047 trading
@@ -18,12 +20,18 @@
     How: split in time order: ``train`` the first 700 days, ``validation`` the
     next 150, ``heldout`` the last 197.
     Target: forecasting tasks compare a model's MAE with the naive forecast's.
+    Prices move like a random walk, so the naive forecast is hard to beat: its
+    held-out MAE is 10.9 dollars, a Dense model on the last 30 daily changes
+    13.2. That is the lesson of this set: always measure the baseline.
 
 ``stocks``
     What: monthly closing prices of IBM, AAPL, MSFT, XRX, ADBE and the S&P 500
     and NASDAQ indices, 1990-2022 (391 months), from matplotlib's sample data.
     How: months with a missing value dropped; split in time order 270 / 60 / 61.
     Target: multivariate forecasting of the S&P 500 column from all columns.
+    Measured one month ahead: naive 126.5 index points, a Dense model on the
+    last 12 monthly changes 138.2; as with ``goog``, beating the naive
+    forecast on prices is hard, and the lesson says so.
 
 ``seasonal_multi``
     What: three daily series that share one weekly and one yearly seasonal
@@ -32,7 +40,8 @@
     days 0-1,099, ``validation`` 1,100-1,460, ``heldout`` the next 180 days with
     grader-side noise.
     Target: a model that uses all three series forecasts the first better than
-    one that sees it alone.
+    one that sees it alone. Measured on series ``a``: naive forecast MAE 6.58,
+    a Dense model on its last 30 daily changes 4.50.
 """
 
 from __future__ import annotations

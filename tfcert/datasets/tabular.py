@@ -11,9 +11,9 @@ How: a fixed permutation (seed 4321) splits it into ``train`` (400),
 JSON, :func:`tfcert.datasets.to_csv`) each row holds the 30 named features and
 ``label``.
 
-Target (binary classification tasks): at least 95 % held-out accuracy. A
-Dense network on standardised features reaches about 97 %; the same network on
-the raw features, or predicting the majority class (63 %), misses it.
+Target (binary classification tasks): at least 95 % held-out accuracy.
+Measured on a 2-core CPU: predicting the majority class scores 58 %; a
+Dense(16) network on standardised features reaches 99 % in 2 s.
 """
 
 from __future__ import annotations
