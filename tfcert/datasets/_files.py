@@ -20,22 +20,17 @@ def _table(name: str, split: str) -> tuple[list[str], list[list[object]]]:
     features, labels = arrays(name, split)
     if spec.kind == "series":
         values = labels.reshape(len(labels), -1)
-        dates = features.astype("datetime64[D]").astype(str) if name in ("goog", "stocks") else features
-        header = ["date" if name in ("goog", "stocks") else "time", *spec.columns]
-        rows = [[d.item() if hasattr(d, "item") else d, *(round(float(v), 6) for v in row)] for d, row in zip(dates, values)]
-        return header, rows
-    if spec.kind in ("text", "corpus"):
-        if spec.kind == "corpus":
-            return list(spec.columns), [[str(line)] for line in features]
-        named = spec.columns[1] != "is_positive"  # a class name reads better than an index in a record
-        return list(spec.columns), [[str(t), spec.classes[int(y)] if named else int(y)] for t, y in zip(features, labels)]
+        times = features.astype("datetime64[D]").astype(str) if spec.time_is_date else features
+        rows = [[t.item() if hasattr(t, "item") else t, *(round(float(v), 6) for v in row)]
+                for t, row in zip(times, values)]
+        return ["date" if spec.time_is_date else "time", *spec.columns], rows
+    if spec.kind == "corpus":
+        return list(spec.columns), [[str(line)] for line in features]
+    if spec.kind == "text":
+        label = (lambda y: spec.classes[int(y)]) if spec.label_names_in_records else int
+        return list(spec.columns), [[str(t), label(y)] for t, y in zip(features, labels)]
     flat = features.reshape(len(features), -1)
-    if name == "breast_cancer":
-        from tfcert.datasets.tabular import feature_names
-
-        names = list(feature_names())
-    else:
-        names = [f"pixel_{i}" for i in range(flat.shape[1])]
+    names = list(spec.feature_names()) if spec.feature_names else [f"pixel_{i}" for i in range(flat.shape[1])]
     rows = [[*(round(float(v), 6) for v in row), int(label)] for row, label in zip(flat, labels)]
     return [*names, "label"], rows
 

@@ -44,6 +44,12 @@ class DatasetSpec:
     sizes: dict[str, int] = field(default_factory=dict)
     kind: str = "classification"
     columns: tuple[str, ...] = ()
+    #: Files only: series whose time steps are days since 1970 get a ``date`` column.
+    time_is_date: bool = False
+    #: Files only: records carry the class name instead of its index.
+    label_names_in_records: bool = False
+    #: Files only: names of the feature columns (default ``pixel_0`` ...).
+    feature_names: Callable[[], tuple[str, ...]] | None = None
 
     @property
     def num_classes(self) -> int:

@@ -126,9 +126,11 @@ for _spec in (
                 columns=("a", "b", "c"), description="three daily series with a shared seasonality",
                 module=__name__, sizes={split: stop - start for split, (start, stop) in DAYS.items()}),
     DatasetSpec(name="goog", build=build_goog, input_shape=(), classes=(), kind="series", columns=("close",),
+                time_is_date=True,
                 description="Google daily closing price 2004-2008 (matplotlib sample data)", module=__name__,
                 sizes={"train": 700, "validation": 150, HELDOUT_SPLIT: 197}),
     DatasetSpec(name="stocks", build=build_stocks, input_shape=(7,), classes=(), kind="series", columns=STOCK_COLUMNS,
+                time_is_date=True,
                 description="monthly closes of five stocks and two indices 1990-2022 (matplotlib sample data)",
                 module=__name__, sizes={"train": 270, "validation": 60, HELDOUT_SPLIT: 61}),
 ):

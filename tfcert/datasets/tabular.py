@@ -41,6 +41,6 @@ def build(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 SPEC = register(DatasetSpec(
     name="breast_cancer", build=build, input_shape=(30,), classes=("malignant", "benign"),
-    description="breast tumour measurements from scikit-learn, binary", module=__name__,
+    description="breast tumour measurements from scikit-learn, binary", module=__name__, feature_names=feature_names,
     sizes={"train": 400, "validation": 85, HELDOUT_SPLIT: 84},
 ))

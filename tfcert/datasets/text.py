@@ -157,7 +157,7 @@ for _spec in (
                 description="two-clause reviews; negation and word order decide the sentiment",
                 module=__name__, cached=True, sizes=dict(SIZES)),
     DatasetSpec(name="complaints", build=_corpus(12, lambda verdict, complaint: GROUPS.index(complaint)),
-                input_shape=(), classes=GROUPS, kind="text", columns=("review", "complaint"),
+                input_shape=(), classes=GROUPS, kind="text", columns=("review", "complaint"), label_names_in_records=True,
                 description="two-clause reviews; which aspect is criticised (5 classes)",
                 module=__name__, cached=True, sizes=dict(SIZES)),
     DatasetSpec(name="verses", build=build_verses, input_shape=(), classes=(), kind="corpus", columns=("line",),
