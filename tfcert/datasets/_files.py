@@ -11,6 +11,13 @@ from typing import Callable
 
 from tfcert.datasets._registry import LEARNER_SPLITS, DatasetError, arrays, cache_dir, spec_for
 
+#: Bumped whenever the layout of the written files changes, so stale copies are never reused.
+FILE_FORMAT = 2
+
+
+def _file_path(name: str, split: str, suffix: str) -> Path:
+    return cache_dir() / "files" / f"{name}-v{spec_for(name).version}.{FILE_FORMAT}-{split}.{suffix}"
+
 
 def _table(name: str, split: str) -> tuple[list[str], list[list[object]]]:
     """Header and rows of a split as a table: features then the label, or time then the values."""
@@ -71,7 +78,7 @@ def to_csv(name: str, split: str = "train") -> Path:
         writer.writerows(rows)
         return buffer.getvalue()
 
-    return _write_checked(cache_dir() / "files" / f"{name}-{split}.csv", make)
+    return _write_checked(_file_path(name, split, "csv"), make)
 
 
 def to_json(name: str, split: str = "train") -> Path:
@@ -86,5 +93,5 @@ def to_json(name: str, split: str = "train") -> Path:
         header, rows = _table(name, split)
         return json.dumps([dict(zip(header, row)) for row in rows])
 
-    return _write_checked(cache_dir() / "files" / f"{name}-{split}.json", make)
+    return _write_checked(_file_path(name, split, "json"), make)
 

@@ -45,6 +45,8 @@ import numpy as np
 from tfcert.datasets._registry import HELDOUT_SPLIT, LEARNER_SPLITS, DatasetError, DatasetSpec, cache_dir, register
 
 SIDE = 150
+#: Bumped whenever the generated scenes change, so a stale cache is never reused.
+DATASETS_VERSION = 2
 GRADER_SEED = 0x6AD3_5EED
 SETS = {
     "scenes_binary": {"classes": {"horse": "\u265e\u2658", "king": "\u265a\u2654"}, "seed": 21,
@@ -171,7 +173,7 @@ def to_image_folders(name: str) -> Path:
     """
     if name not in SETS:
         raise DatasetError(f"{name!r} has no image-folder form: choose one of {', '.join(SETS)}")
-    root = cache_dir() / "files" / name
+    root = cache_dir() / "files" / f"{name}-v{DATASETS_VERSION}"
     manifest = root / "manifest.json"
     if manifest.exists():
         try:
@@ -204,5 +206,5 @@ for _name, _info in SETS.items():
     register(DatasetSpec(
         name=_name, build=_builder(_name), input_shape=(SIDE, SIDE, 3), classes=tuple(_info["classes"]),
         description=f"coloured symbols over real photo crops, {len(_info['classes'])} classes", module=__name__,
-        cached=True, sizes=dict(_info["sizes"]),
+        cached=True, sizes=dict(_info["sizes"]), version=DATASETS_VERSION,
     ))
