@@ -8,13 +8,14 @@ scores a test cell that wrote anything to stderr as failed.
 import os
 
 from tfcert import QUIET_TF_ENV
+from tfcert.nbgrader_ext import COURSE_ID
 
 for _key, _value in QUIET_TF_ENV.items():
     os.environ.setdefault(_key, _value)
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
-c.CourseDirectory.course_id = "tfcert"
+c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"

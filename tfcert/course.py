@@ -33,7 +33,7 @@ from typing import Any, Iterable
 import yaml
 
 from tfcert import notebooks
-from tfcert.nbgrader_ext import short_error
+from tfcert.nbgrader_ext import open_gradebook, short_error
 from tfcert.verify import verify_submission
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -240,10 +240,10 @@ class Course:
 
     def scores(self, assignment: str) -> list[CellScore]:
         """Per-cell scores from the gradebook, for every graded submission."""
-        from nbgrader.api import Gradebook, MissingEntry
+        from nbgrader.api import MissingEntry
 
         found = []
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", course_id="tfcert") as gb:
+        with open_gradebook(self.root) as gb:
             for student in self.students(assignment):
                 try:
                     submission = gb.find_submission_notebook(assignment, assignment, student)

@@ -21,10 +21,21 @@ Example:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
+
+COURSE_ID = "tfcert"
+
+
+def open_gradebook(course_root: Path):
+    """nbgrader's gradebook of the course at ``course_root`` (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id=COURSE_ID)
+
 
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 HIDDEN_NOTE = "# (hidden tests ran here)\n"

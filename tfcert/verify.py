@@ -74,37 +74,31 @@ def verified_cells(nb: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def verify_submission(course_root: Path, assignment: str, student: str) -> dict[str, str]:
     """Re-check a graded submission's ``verify`` cells outside its kernel; returns ``grade_id -> message`` revoked."""
-    from nbgrader.api import Gradebook
-
-    from tfcert.nbgrader_ext import short_error
+    from tfcert.nbgrader_ext import open_gradebook, short_error
 
     folder = course_root / "autograded" / student / assignment
     revoked: dict[str, str] = {}
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id="tfcert") as gb:
+    with open_gradebook(course_root) as gb:
         for path in sorted(folder.glob("*.ipynb")):
             nb = notebooks.read_with_outputs(path)
             cells = verified_cells(nb)
-            scored = {cid: src for cid, (gid, src) in cells.items()
-                      if (gb.find_grade(gid, path.stem, assignment, student).score or 0) > 0}
-            if not scored:
+            grades = {cid: gb.find_grade(gid, path.stem, assignment, student) for cid, (gid, _) in cells.items()}
+            sources = {cid: src for cid, (_, src) in cells.items() if (grades[cid].score or 0) > 0}
+            if not sources:
                 continue
-            results = run_cells(scored, folder)
-            changed = False
+            results = run_cells(sources, folder)
             for cell in nb["cells"]:
                 message = results.get(cell.get("id"))
-                if cell.get("id") not in scored or message is None:
+                if message is None:
                     continue
-                grade_id = cells[cell["id"]][0]
-                grade = gb.find_grade(grade_id, path.stem, assignment, student)
-                grade.auto_score = 0
+                grades[cell["id"]].auto_score = 0
                 ename, _, evalue = message.partition(": ")
                 output = {"output_type": "error", "ename": ename, "evalue": f"{evalue} (checked outside your kernel)"}
                 output["traceback"] = short_error(output)
                 cell.setdefault("outputs", []).append(output)
-                revoked[grade_id] = message
-                changed = True
+                revoked[grades[cell["id"]].name] = message
             gb.db.commit()
-            if changed:
+            if any(results.values()):
                 path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return revoked
 

@@ -15,6 +15,8 @@ import numpy as np
 #: Splits a learner may load. The grader-side split is never among them.
 LEARNER_SPLITS = ("train", "validation")
 HELDOUT_SPLIT = "heldout"
+#: The seed that generated held-out splits derive from; no learner split uses it.
+GRADER_SEED = 0x6AD3_5EED
 ALL_SPLITS = (*LEARNER_SPLITS, HELDOUT_SPLIT)
 
 

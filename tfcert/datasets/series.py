@@ -50,9 +50,8 @@ import os
 
 import numpy as np
 
-from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
 
-GRADER_SEED = 0x6AD3_5EED
 DAYS = {"train": (0, 1100), "validation": (1100, 1461), HELDOUT_SPLIT: (1461, 1641)}
 
 

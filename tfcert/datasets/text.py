@@ -45,9 +45,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
 
-GRADER_SEED = 0x6AD3_5EED
 ASPECTS = {
     "food": ["soup", "pasta", "bread", "dessert"], "service": ["waiter", "staff", "service"],
     "price": ["bill", "prices"], "place": ["terrace", "room"], "music": ["music", "band"],
