@@ -202,3 +202,41 @@ def test_a_damaged_image_folder_is_written_again(fresh_cache):
     victim.write_bytes(b"not a jpeg")
     assert datasets.to_image_folders("scenes_binary") == root
     assert victim.read_bytes() == good
+
+
+def test_a_shared_read_only_cache_is_used_without_writing(fresh_cache, tmp_path, monkeypatch):
+    """Sandboxed grading kernels read the grader's cache and never rebuild what is there."""
+    want = digest(*datasets.arrays("glyphs", "validation"))
+    csv_path = datasets.to_csv("breast_cancer", "validation")
+    shared = tmp_path / "shared"
+    fresh_cache.rename(shared)
+    shared.chmod(0o555)
+    try:
+        mine = tmp_path / "private"
+        monkeypatch.setenv("TFCERT_DATA_DIR", str(mine))
+        monkeypatch.setenv(datasets._registry.SHARED_ENV, str(shared))
+        datasets._registry._MEMORY.clear()
+        assert digest(*datasets.arrays("glyphs", "validation")) == want
+        assert datasets.to_csv("breast_cancer", "validation") == shared / csv_path.relative_to(fresh_cache)
+        assert not (mine / "glyphs").exists(), "nothing was regenerated"
+        datasets.arrays("digits", "train")  # not cached at all: fine
+        datasets.to_json("breast_cancer", "validation")  # missing from the shared cache: written privately
+        assert list((mine / "files").glob("breast_cancer-*-validation.json"))
+    finally:
+        shared.chmod(0o755)
+
+
+def test_raw_csv_is_unlabelled_flat_integer_pixels(fresh_cache):
+    import pandas as pd
+
+    table = pd.read_csv(datasets.to_raw_csv("glyphs", split="validation", limit=20))
+    images = datasets.arrays("glyphs", "validation")[0][:20]
+    assert list(table.columns[:2]) == ["id", "pixel_0"] and "label" not in table.columns
+    assert table["id"].tolist() == list(range(20))
+    pixels = table.iloc[:, 1:].to_numpy()
+    assert pixels.dtype.kind == "i" and pixels.min() >= 0 and pixels.max() <= 255
+    assert np.abs(pixels.reshape(20, 28, 28) / 255 - images).max() <= 0.5 / 255 + 1e-6
+    with pytest.raises(datasets.DatasetError, match="not an image set"):
+        datasets.to_raw_csv("breast_cancer")
+    with pytest.raises(datasets.DatasetError, match="cannot be written"):
+        datasets.to_raw_csv("glyphs", split="heldout")

@@ -57,6 +57,11 @@ def models(tmp_path_factory) -> dict[str, Path]:
     files["flat_input"] = out / "flat_input.keras"
     _digits_model(input_shape=(64,)).save(files["flat_input"])
 
+    files["channels"] = out / "channels.keras"  # (8, 8, 1): the held-out (8, 8) images get their channel
+    channels = _digits_model(input_shape=(8, 8, 1))
+    channels.fit(x[..., None], y, epochs=30, verbose=0)
+    channels.save(files["channels"])
+
     files["sigmoid"] = out / "sigmoid.keras"
     _digits_model(activation="sigmoid").save(files["sigmoid"])
 
@@ -235,3 +240,84 @@ def test_in_process_probe_matches_the_clean_process(models, monkeypatch):
     here = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
     assert here[0] is not clean[0]
     assert here == clean
+
+
+def test_a_trailing_channel_is_added_to_held_out_images(models):
+    r = report(models, "channels")
+    grading.check_input_shape(r, (None, 8, 8, 1))
+    grading.check_metric(r, "accuracy", 0.9)
+
+
+def test_generalisation_gap_is_measured_by_the_grader(models):
+    r = grading.model_report(models["trained"], dataset="digits", fit_examples=200)
+    assert 0.9 < r.metrics["train_accuracy"] <= 1.0
+    grading.check_generalisation_gap(r, 0.10)
+    with pytest.raises(GradingError, match="the training accuracy was not measured"):
+        grading.check_generalisation_gap(report(models, "trained"), 0.10)
+    memoriser = ModelReport(path="m.keras", metrics={"accuracy": 0.58, "train_accuracy": 1.0})
+    with pytest.raises(GradingError, match=r"100.0 % right on its training examples but 58.0 % on held-out data"):
+        grading.check_generalisation_gap(memoriser, 0.15)
+
+
+def test_hidden_layers_are_counted(models):
+    grading.check_hidden_layers(report(models, "trained", dataset=None), 1)
+    with pytest.raises(GradingError, match="1 hidden layer with weights before its output layer, at least 2"):
+        grading.check_hidden_layers(report(models, "trained", dataset=None), 2)
+
+
+def test_stopped_at_target():
+    grading.check_stopped_at_target({"val_accuracy": [0.5, 0.96]}, "val_accuracy", 0.95, max_epochs=100)
+    with pytest.raises(GradingError, match="training went on after val_accuracy reached 0.95 at epoch 2"):
+        grading.check_stopped_at_target({"val_accuracy": [0.5, 0.96, 0.97]}, "val_accuracy", 0.95, max_epochs=100)
+    with pytest.raises(GradingError, match="never reached 0.95 in 100 epochs"):
+        grading.check_stopped_at_target({"val_accuracy": [0.5] * 100}, "val_accuracy", 0.95, max_epochs=100)
+    with pytest.raises(GradingError, match="stopped after 3 epochs although val_accuracy never reached"):
+        grading.check_stopped_at_target({"val_accuracy": [0.5] * 3}, "val_accuracy", 0.95, max_epochs=100)
+    with pytest.raises(GradingError, match="has no 'val_accuracy' curve"):
+        grading.check_stopped_at_target({"loss": [0.5]}, "val_accuracy", 0.95, max_epochs=100)
+
+
+def _write_predictions(path: Path, labels: list[str]) -> Path:
+    path.write_text("id,label\n" + "".join(f"{i},{label}\n" for i, label in enumerate(labels)))
+    return path
+
+
+def test_predictions_are_compared_with_the_graders_own(models, tmp_path):
+    """The grader predicts the raw file with the saved model and compares the learner's file with it."""
+    from tfcert import datasets
+
+    raw = datasets.to_raw_csv("digits", split="validation", limit=60)
+    classes = [str(c) for c in datasets.DATASETS["digits"].classes]
+    labels = datasets.arrays("digits", "validation")[1][:60].tolist()
+    r = grading.model_report(models["trained"], raw_csv=raw)
+    assert r.raw_predictions is not None and len(r.raw_predictions) == 60
+
+    import keras
+    import pandas as pd
+
+    model = keras.models.load_model(models["trained"])
+    table = pd.read_csv(raw)
+    right = model.predict(table.iloc[:, 1:].to_numpy("float32").reshape(-1, 8, 8) / 255, verbose=0).argmax(1)
+    grading.check_predictions(_write_predictions(tmp_path / "right.csv", [classes[i] for i in right]),
+                              r, classes, labels, min_accuracy=0.85)
+
+    # Transposed images: a plausible reshape mistake the agreement check catches.
+    wrong = model.predict(table.iloc[:, 1:].to_numpy("float32").reshape(-1, 8, 8).transpose(0, 2, 1) / 255,
+                          verbose=0).argmax(1)
+    with pytest.raises(GradingError, match="agrees with trained.keras on only"):
+        grading.check_predictions(_write_predictions(tmp_path / "wrong.csv", [classes[i] for i in wrong]),
+                                  r, classes, labels)
+    # Copying the true labels instead of predicting disagrees with what the handed-in model predicts.
+    cheat = _write_predictions(tmp_path / "cheat.csv", [classes[i] for i in labels])
+    with pytest.raises(GradingError, match="agrees with untrained.keras on only"):
+        grading.check_predictions(cheat, grading.model_report(models["untrained"], raw_csv=raw), classes, labels)
+    with pytest.raises(GradingError, match="exactly the columns id and label"):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("index,prediction\n0,1\n")
+        grading.check_predictions(bad, r, classes, labels)
+    with pytest.raises(GradingError, match="ids 0 to 59 in order"):
+        grading.check_predictions(_write_predictions(tmp_path / "short.csv", ["1"] * 10), r, classes, labels)
+    with pytest.raises(GradingError, match="not class names"):
+        grading.check_predictions(_write_predictions(tmp_path / "probs.csv", ["0.93"] * 60), r, classes, labels)
+    with pytest.raises(GradingError, match="no predictions file"):
+        grading.check_predictions(tmp_path / "missing.csv", r, classes, labels)

@@ -107,3 +107,12 @@ def test_command_hides_course_secrets_and_cuts_the_network():
     assert max(i for i, a in enumerate(cmd) if a == "/c/autograded") < cmd.index("/c/autograded/ann/a1")
     tcp = sandbox.bwrap_command(["python"], workdir=Path("/w"), course=None, socket_dir=None, private=Path("/p"))
     assert "--share-net" in tcp
+
+
+def test_kernels_read_the_graders_data_cache_and_write_their_own(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFCERT_DATA_DIR", str(tmp_path / "grader-cache"))
+    monkeypatch.delenv("TFCERT_DATA_SHARED", raising=False)
+    cmd = sandbox.bwrap_command(["python"], workdir=Path("/w"), course=None, socket_dir=Path("/s"), private=Path("/p"))
+    assert cmd[cmd.index("TFCERT_DATA_SHARED") - 1:cmd.index("TFCERT_DATA_SHARED") + 2] == [
+        "--setenv", "TFCERT_DATA_SHARED", str(tmp_path / "grader-cache")]
+    assert cmd[cmd.index("TFCERT_DATA_DIR") - 1] == "--unsetenv", "writes go to the private HOME, not the shared cache"

@@ -97,7 +97,7 @@ def setup(seed: int = 42) -> dict[str, object]:
     return {"seed": seed, "in_colab": in_colab(), "devices": devices}
 
 
-_SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "notebooks", "plots")
+_SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "notebooks", "plots", "pretrained")
 
 
 def __getattr__(name: str) -> object:

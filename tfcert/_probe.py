@@ -1,7 +1,9 @@
 """The grader's clean process: inspect one saved model file and write a JSON report.
 
-Run by :func:`tfcert.grading.inspect_model` as
-``python -I -m tfcert._probe MODEL_PATH REPORT_PATH [--dataset NAME] [--display PATH]``.
+Run by :func:`tfcert.grading.model_report` as a server,
+``python -I -m tfcert._probe --serve`` (one JSON request per line, one report
+back), or once, as ``python -I -m tfcert._probe MODEL_PATH REPORT_PATH
+[--dataset NAME] [--display PATH] [--fit-examples N] [--raw-csv PATH]``.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
 the held-out split comes from :func:`tfcert.datasets.load_heldout`.
@@ -102,26 +104,59 @@ def _final_activation(model: Any) -> str | None:
     return None
 
 
-def _evaluate(model: Any, dataset: str, shown: str) -> dict[str, float]:
-    import numpy as np
-
-    from tfcert.datasets import load_heldout
-
-    features, labels = load_heldout(dataset)
+def _fit_to_input(model: Any, features: Any, shown: str, what: str) -> Any:
+    """``features`` as the model takes them: a missing trailing channel of 1 is added, nothing else changes."""
     wanted = _shape(model.inputs[0].shape)[1:]
+    if len(wanted) == features.ndim and wanted[-1] == 1:
+        features = features[..., None]  # (n, 28, 28) images for a model that takes (28, 28, 1)
     if len(wanted) != features.ndim - 1 or any(w not in (None, f) for w, f in zip(wanted, features.shape[1:])):
-        raise ValueError(f"{shown} takes inputs of shape {tuple(wanted)} per example but the held-out {dataset} "
+        raise ValueError(f"{shown} takes inputs of shape {tuple(wanted)} per example but the {what} "
                          f"examples have shape {tuple(features.shape[1:])}: build the model for the data as "
                          "it is loaded (add a Flatten or Reshape layer inside the model instead of reshaping the data)")
+    return features
+
+
+def _predict_classes(model: Any, features: Any) -> Any:
+    """Class indices: argmax of several outputs, or a single sigmoid output above 0.5."""
+    import numpy as np
+
     outputs = np.asarray(model.predict(features, batch_size=256, verbose=0))
     if outputs.ndim == 1 or outputs.shape[-1] == 1:
-        predicted = (outputs.reshape(len(outputs), -1)[:, 0] > 0.5).astype(labels.dtype)
-    else:
-        predicted = outputs.reshape(len(outputs), -1).argmax(axis=-1)
-    return {"accuracy": float((predicted == labels).mean()), "examples": float(len(labels))}
+        return (outputs.reshape(len(outputs), -1)[:, 0] > 0.5).astype("int64")
+    return outputs.reshape(len(outputs), -1).argmax(axis=-1)
 
 
-def probe(path: Path, dataset: str | None, display: Path | None = None) -> dict[str, Any]:
+def _accuracy(model: Any, features: Any, labels: Any, shown: str, what: str) -> float:
+    predicted = _predict_classes(model, _fit_to_input(model, features, shown, what))
+    return float((predicted == labels).mean())
+
+
+def _evaluate(model: Any, dataset: str, shown: str, fit_examples: int | None = None) -> dict[str, float]:
+    """Held-out accuracy; with ``fit_examples``, also the accuracy on the first N training examples."""
+    from tfcert.datasets import arrays, load_heldout
+
+    features, labels = load_heldout(dataset)
+    metrics = {"accuracy": _accuracy(model, features, labels, shown, f"held-out {dataset}"),
+               "examples": float(len(labels))}
+    if fit_examples:
+        x_fit, y_fit = arrays(dataset, "train")
+        metrics["train_accuracy"] = _accuracy(model, x_fit[:fit_examples], y_fit[:fit_examples], shown,
+                                              f"{dataset} training")
+    return metrics
+
+
+def _raw_predictions(model: Any, raw_csv: Path) -> list[int]:
+    """The model's classes for a raw pixel file (``id, pixel_0, ...``, 0-255), prepared the canonical way."""
+    import numpy as np
+
+    table = np.loadtxt(raw_csv, delimiter=",", skiprows=1, dtype="float32", ndmin=2)
+    wanted = [1 if d is None else d for d in _shape(model.inputs[0].shape)[1:]]
+    images = (table[:, 1:] / 255.0).reshape(len(table), *wanted)
+    return [int(c) for c in _predict_classes(model, images)]
+
+
+def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
+          raw_csv: Path | None = None) -> dict[str, Any]:
     """Inspect ``path``; return the report dictionary (see ModelReport)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
     problem = _check_file(path, display)
@@ -170,26 +205,61 @@ def probe(path: Path, dataset: str | None, display: Path | None = None) -> dict[
 
     if dataset:
         try:
-            report["metrics"] = _evaluate(model, dataset, path.name)
+            report["metrics"] = _evaluate(model, dataset, path.name, fit_examples)
         except ValueError as exc:
             report["metrics_error"] = str(exc) if str(exc).startswith(path.name) else (
                 f"{path.name} could not be evaluated on the held-out {dataset} data ({_first_line(exc)})")
         except Exception as exc:
             report["metrics_error"] = (f"{path.name} could not be evaluated on the held-out {dataset} data "
                                        f"({type(exc).__name__}: {_first_line(exc)}): check its input shape")
+    if raw_csv:
+        try:
+            report["raw_predictions"] = _raw_predictions(model, raw_csv)
+        except Exception as exc:
+            report["metrics_error"] = (f"{path.name} could not predict the raw test file ({type(exc).__name__}: "
+                                       f"{_first_line(exc)})")
     return report
 
 
+def _safe_probe(model_path: Path, dataset: str | None, display: Path | None, fit_examples: int | None,
+                raw_csv: Path | None) -> dict[str, Any]:
+    try:
+        return probe(model_path, dataset, display, fit_examples, raw_csv)
+    except Exception as exc:  # last resort: the grader must get a report, never a crash
+        return {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
+                f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}
+
+
+def serve() -> int:
+    """Answer one JSON request per stdin line with a ``TFCERT-PROBE {report}`` line, until stdin closes."""
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            report = _safe_probe(Path(request["path"]), request.get("dataset"),
+                                 Path(request["display"]) if request.get("display") else None,
+                                 request.get("fit_examples"),
+                                 Path(request["raw_csv"]) if request.get("raw_csv") else None)
+        except (ValueError, KeyError, TypeError) as exc:
+            report = {"path": "?", "error": f"bad probe request ({type(exc).__name__})", "metrics": {}}
+        print("TFCERT-PROBE " + json.dumps(report), flush=True)
+        try:
+            import keras
+
+            keras.backend.clear_session()  # one model's graph never weighs on the next
+        except Exception:
+            pass
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--serve"]:
+        return serve()
     model_path, report_path = Path(argv[0]), Path(argv[1])
     dataset = argv[argv.index("--dataset") + 1] if "--dataset" in argv else None
     display = Path(argv[argv.index("--display") + 1]) if "--display" in argv else None
-    try:
-        report = probe(model_path, dataset, display)
-    except Exception as exc:  # last resort: the grader must get a report, never a crash
-        report = {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
-                  f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}
-    report_path.write_text(json.dumps(report))
+    fit_examples = int(argv[argv.index("--fit-examples") + 1]) if "--fit-examples" in argv else None
+    raw_csv = Path(argv[argv.index("--raw-csv") + 1]) if "--raw-csv" in argv else None
+    report_path.write_text(json.dumps(_safe_probe(model_path, dataset, display, fit_examples, raw_csv)))
     return 0
 
 

@@ -79,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
              else "WITHOUT a sandbox (install bubblewrap to grade untrusted code)")
     print(f"3. autograding {where}; each submission is re-executed and its saved models are checked "
           "in a clean process")
-    outcome = crs.autograde(assignment, chosen)
+    outcome = crs.autograde(assignment, chosen, workers=args.workers)
     _report(crs, assignment, outcome)
     leaks = [str(p) for p in crs.root.glob("feedback/**/*.html") if course.leaked_markers(p.read_text())]
     print("feedback contains hidden tests: " + (", ".join(leaks) if leaks else "no"))
@@ -103,7 +103,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"no submissions in {crs.root / 'submitted'} for {args.assignment}: expected "
               f"submitted/<student>/{args.assignment}/{args.assignment}.ipynb", file=sys.stderr)
         return 2
-    outcome = crs.autograde(args.assignment, students)
+    outcome = crs.autograde(args.assignment, students, workers=args.workers)
     return _report(crs, args.assignment, outcome)
 
 
@@ -170,12 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default="d1_developer_skills")
     p.add_argument("--out", default=str(course.REPO_ROOT / "build" / "demo"), help="scratch course directory")
     p.add_argument("--samples", default="", help=f"comma-separated samples (default: {','.join(DEMO_SAMPLES)})")
+    p.add_argument("--workers", type=int, default=course.default_workers(),
+                   help="submissions graded side by side (default: %(default)s, from the CPU count)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("grade", help=cmd_grade.__doc__)
     p.add_argument("assignment")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py and submitted/")
     p.add_argument("--no-sandbox", action="store_true", help="run learner code without bubblewrap (trusted code only)")
+    p.add_argument("--workers", type=int, default=course.default_workers(),
+                   help="submissions graded side by side (default: %(default)s, from the CPU count)")
     p.set_defaults(func=cmd_grade)
 
     for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):

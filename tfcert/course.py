@@ -19,6 +19,7 @@ A scratch course with the reference solution submitted and graded (what
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -130,7 +131,71 @@ def build_submission(source_nb: dict[str, Any], release_nb: dict[str, Any], samp
     return nb
 
 
+# --------------------------------------------------------------------------- data the kernels share
+
+#: Notebook metadata key: what an assignment loads, prepared once before grading.
+PREPARE_KEY = "tfcert_prepare"
+
+
+def prepare_data(items: Iterable[str]) -> list[str]:
+    """Fill the data cache with what an assignment loads; returns the items prepared.
+
+    Sandboxed grading kernels see the grader's cache read-only (their own
+    writes go to a private folder that vanishes), so whatever is cached here
+    first is built once per machine instead of once per submission. Items:
+    ``"glyphs"`` (every split of an embedded set), ``"csv:NAME"``,
+    ``"json:NAME"``, ``"raw:NAME"`` (:func:`tfcert.datasets.to_raw_csv`),
+    ``"tfds:NAME"`` (the local TFDS builder) and ``"pretrained:scenes"``.
+
+    Example:
+        >>> prepare_data(["digits", "csv:breast_cancer"])
+        ['digits', 'csv:breast_cancer']
+        >>> prepare_data(["nonsense:x"])
+        Traceback (most recent call last):
+        ...
+        tfcert.course.CourseError: unknown data to prepare 'nonsense:x': use NAME, csv:NAME, json:NAME, raw:NAME, tfds:NAME or pretrained:scenes
+    """
+    from tfcert import datasets
+
+    done = []
+    for item in items:
+        kind, _, name = item.rpartition(":")
+        if kind == "" and name in datasets.names():
+            for split in datasets.DATASETS[name].sizes or ("train", "validation", "heldout"):
+                datasets.arrays(name, split)
+        elif kind in ("csv", "json", "raw"):
+            writer = {"csv": datasets.to_csv, "json": datasets.to_json, "raw": datasets.to_raw_csv}[kind]
+            for split in (datasets.LEARNER_SPLITS if kind != "raw" else ("validation",)):
+                writer(name, split)
+        elif kind == "tfds":
+            from tfcert.datasets import tfds_builders
+
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                for split in datasets.LEARNER_SPLITS:
+                    tfds_builders.tfds_load(name, split=split)
+        elif item == "pretrained:scenes":
+            from tfcert import pretrained
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                pretrained.scenes_base_path()
+        else:
+            raise CourseError(f"unknown data to prepare {item!r}: use NAME, csv:NAME, json:NAME, raw:NAME, "
+                              "tfds:NAME or pretrained:scenes")
+        done.append(item)
+    return done
+
+
 # --------------------------------------------------------------------------- course directory
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Submissions to grade side by side: one per four CPU cores (training uses several), 1 to 8.
+
+    Example:
+        >>> default_workers(2), default_workers(16), default_workers(64)
+        (1, 4, 8)
+    """
+    return max(1, min(8, (cpus or os.cpu_count() or 1) // 4))
 
 
 def tool_env() -> dict[str, str]:
@@ -206,32 +271,48 @@ class Course:
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
 
     def autograde(self, assignment: str, students: Iterable[str] | None = None,
-                  progress: bool = True, verify: bool = True) -> dict[str, str | None]:
-        """Autograde each student's submission in turn, one nbgrader run each.
+                  progress: bool = True, verify: bool = True, workers: int = 1) -> dict[str, str | None]:
+        """Autograde each student's submission, one nbgrader run each, ``workers`` at a time.
 
         A submission that nbgrader cannot grade (invalid notebook, kernel death)
         is reported in the result (``student -> error text``) and the batch goes
         on; the gradebook keeps every other student's grades. Then the test
         cells tagged ``verify`` are re-run outside the learner's kernel
         (:mod:`tfcert.verify`); points they cannot confirm are revoked and
-        recorded in ``self.revoked``.
+        recorded in ``self.revoked``. With several workers, submissions are
+        graded side by side (each in its own sandboxed kernel); one that failed
+        because the shared gradebook was busy is graded again on its own.
         """
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
         from tqdm.auto import tqdm
 
         chosen = list(students) if students is not None else self.students(assignment)
+        prepare_data(notebooks.read(self.notebook_path("source", assignment)).get("metadata", {}).get(PREPARE_KEY, []))
         outcome: dict[str, str | None] = {}
-        for student in tqdm(chosen, desc=f"autograde {assignment}", unit="submission", disable=not progress):
-            try:
-                self.nbgrader("autograde", assignment, "--student", student, "--force", "--create")
-                failed = not self.notebook_path("autograded", assignment, student).exists()
-                outcome[student] = "nbgrader produced no graded notebook" if failed else None
-            except (CourseError, subprocess.TimeoutExpired) as exc:
-                outcome[student] = str(exc)
-                continue
-            if not failed and verify:
-                revoked = verify_submission(self.root, assignment, student)
-                self.revoked[student] = revoked
-        return outcome
+        bar = tqdm(total=len(chosen), desc=f"autograde {assignment}", unit="submission", disable=not progress)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(self._grade_one, assignment, student, verify): student for student in chosen}
+            for future in as_completed(futures):
+                outcome[futures[future]] = future.result()
+                bar.update()
+        for student, error in outcome.items():
+            if error and "database is locked" in error:
+                outcome[student] = self._grade_one(assignment, student, verify)
+        bar.close()
+        return {student: outcome[student] for student in chosen}
+
+    def _grade_one(self, assignment: str, student: str, verify: bool) -> str | None:
+        """Autograde (and verify) one submission; the error text, or None when it was graded."""
+        try:
+            self.nbgrader("autograde", assignment, "--student", student, "--force", "--create")
+        except (CourseError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+        if not self.notebook_path("autograded", assignment, student).exists():
+            return "nbgrader produced no graded notebook"
+        if verify:
+            self.revoked[student] = verify_submission(self.root, assignment, student)
+        return None
 
     def feedback(self, assignment: str) -> list[Path]:
         """Generate the learners' feedback HTML; returns the files written."""

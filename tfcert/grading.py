@@ -19,12 +19,14 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -55,6 +57,7 @@ class ModelReport:
     layer_classes: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     metrics_error: str | None = None
+    raw_predictions: list[int] | None = None
 
     @property
     def name(self) -> str:
@@ -74,21 +77,22 @@ def fmt_shape(shape: Sequence[int | None]) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-_REPORTS: dict[tuple[str, int, int, str | None], ModelReport] = {}
+_REPORTS: dict[tuple[Any, ...], ModelReport] = {}
 
 
 def _probe_env() -> dict[str, str]:
     from tfcert import QUIET_TF_ENV
 
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TFCERT_PROBE_GPUS")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TFCERT_PROBE_GPUS",
+            "TFCERT_DATA_DIR", "TFCERT_DATA_SHARED")
     env = {key: os.environ[key] for key in keep if key in os.environ}
     env.update(QUIET_TF_ENV)
     env["KERAS_BACKEND"] = "tensorflow"
     return env
 
 
-def model_report(path: str | os.PathLike[str], dataset: str | None = None,
-                 timeout: float = PROBE_TIMEOUT_S) -> ModelReport:
+def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeout: float = PROBE_TIMEOUT_S, *,
+                 fit_examples: int | None = None, raw_csv: str | os.PathLike[str] | None = None) -> ModelReport:
     """Inspect a saved model in a clean process; cached per file version.
 
     Args:
@@ -96,6 +100,13 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
         dataset: an embedded dataset whose held-out split the model is
             evaluated on (``report.metrics["accuracy"]``), or None.
         timeout: seconds before the clean process is stopped.
+        fit_examples: also measure the accuracy on the first N training
+            examples of ``dataset`` (``report.metrics["train_accuracy"]``), the
+            ones the learner was told to train on: the grader's own view of
+            the generalisation gap.
+        raw_csv: a raw pixel file (:func:`tfcert.datasets.to_raw_csv`); the clean
+            process predicts its classes, preparing the rows the canonical way
+            (scaled to [0, 1], reshaped to the model's input): ``report.raw_predictions``.
 
     Never raises for a bad file: problems land in ``report.error``. Processes
     that run no learner code (the out-of-kernel verifier) set
@@ -107,13 +118,15 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
     """
     path = Path(path)
     stat = path.stat() if path.exists() else None
-    key = (str(path.resolve()), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1, dataset)
+    options = {"fit_examples": fit_examples, "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None}
+    key = (str(path.resolve()), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1, dataset,
+           *options.values())
     if key in _REPORTS:
         return _REPORTS[key]
     if os.environ.get("TFCERT_PROBE_IN_PROCESS") == "1":
-        raw = _probe_here(path, dataset)
+        raw = _probe_here(path, dataset, options)
     else:
-        raw = _probe_in_subprocess(path, dataset, timeout)
+        raw = _probe_in_subprocess(path, dataset, timeout, options)
     raw["path"] = str(path)
     known = {f for f in ModelReport.__dataclass_fields__}
     report = ModelReport(**{k: v for k, v in raw.items() if k in known})
@@ -122,36 +135,87 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None,
     return report
 
 
-def _probe_here(path: Path, dataset: str | None) -> dict[str, Any]:
+def _probe_here(path: Path, dataset: str | None, options: dict[str, Any]) -> dict[str, Any]:
     """Probe in this process: only for processes that run no learner code (tfcert.verify's)."""
     from tfcert import _probe
 
+    raw_csv = Path(options["raw_csv"]) if options.get("raw_csv") else None
     try:
-        return _probe.probe(path.resolve(), dataset, display=path)
+        return _probe.probe(path.resolve(), dataset, display=path, fit_examples=options.get("fit_examples"),
+                            raw_csv=raw_csv)
     except Exception as exc:
         return {"error": f"{path.name} could not be inspected ({type(exc).__name__}): save it again"}
 
 
-def _probe_in_subprocess(path: Path, dataset: str | None, timeout: float) -> dict[str, Any]:
-    """Probe in a fresh isolated interpreter (the learner's kernel never touches the model)."""
-    with tempfile.TemporaryDirectory(prefix="tfcert-probe-") as workdir:
-        out = Path(workdir) / "report.json"
-        command = [sys.executable, "-I", "-m", "tfcert._probe", str(path.resolve()), str(out), "--display", str(path)]
-        if dataset:
-            command += ["--dataset", dataset]
+class _ProbeServer:
+    """One clean interpreter that inspects model after model, so TensorFlow is imported once per kernel.
+
+    It runs ``python -I -m tfcert._probe --serve``: no learner code, the same
+    isolation as a one-off probe, one JSON request per line on stdin and one
+    ``TFCERT-PROBE {report}`` line back. A request that times out or crashes
+    the server kills it; the next request starts a fresh one.
+    """
+
+    MARKER = "TFCERT-PROBE "
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.workdir: str | None = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self.process is None or self.process.poll() is not None:
+            self.workdir = tempfile.mkdtemp(prefix="tfcert-probe-")
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-m", "tfcert._probe", "--serve"], cwd=self.workdir, env=_probe_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        return self.process
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """The report for ``request``; None if the server died or ran out of time (it is then stopped)."""
+        import select
+
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
         try:
-            subprocess.run(command, cwd=workdir, env=_probe_env(), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-            raw: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-        except subprocess.TimeoutExpired:
-            raw = {"error": f"{path.name} took longer than {timeout:.0f} s to load and evaluate: "
-                            "make the model smaller"}
-        except (OSError, ValueError) as exc:
-            raw = {"error": f"{path.name} could not be inspected ({type(exc).__name__}): save it again"}
-        if not raw:
-            raw = {"error": f"{path.name} crashed the loader (no report came back): save the model again "
-                            "with model.save and check that keras.models.load_model reads it"}
-    return raw
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            deadline = time.monotonic() + timeout
+            while (left := deadline - time.monotonic()) > 0:
+                ready, _, _ = select.select([process.stdout], [], [], left)
+                if not ready:
+                    break
+                line = process.stdout.readline()
+                if not line:  # the server died
+                    break
+                if line.startswith(self.MARKER):
+                    return json.loads(line[len(self.MARKER):])
+        except (OSError, ValueError):
+            pass
+        self.stop()
+        return None
+
+
+_SERVER = _ProbeServer()
+atexit.register(_SERVER.stop)
+
+
+def _probe_in_subprocess(path: Path, dataset: str | None, timeout: float, options: dict[str, Any]) -> dict[str, Any]:
+    """Probe in the clean probe process (the learner's kernel never touches the model)."""
+    request = {"path": str(path.resolve()), "display": str(path), "dataset": dataset, **options}
+    started = time.monotonic()
+    raw = _SERVER.ask(request, timeout)
+    if raw is not None:
+        return raw
+    if time.monotonic() - started >= timeout - 1:
+        return {"error": f"{path.name} took longer than {timeout:.0f} s to load and evaluate: make the model smaller"}
+    return {"error": f"{path.name} crashed the loader (no report came back): save the model again "
+                     "with model.save and check that keras.models.load_model reads it"}
 
 
 def check_loadable(report: ModelReport) -> None:
@@ -319,3 +383,131 @@ def check_history(history: dict[str, list[float]] | str | os.PathLike[str], *, m
             raise GradingError(f"validation {metric} is {val[-1]:.3f} against {values[-1]:.3f} in training, a "
                                f"gap of {gap:.3f} (at most {max_gap:.3f} allowed): the model overfits; add "
                                "dropout or augmentation, shrink it, or stop earlier")
+
+
+#: Layers that hold weights a network learns with (what "several layers" counts).
+WEIGHTED_LAYERS = ("Dense", "Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "LSTM", "GRU",
+                   "SimpleRNN", "Bidirectional", "Embedding")
+
+
+def check_hidden_layers(report: ModelReport, minimum: int) -> None:
+    """At least ``minimum`` weighted layers before the output layer (Dense, Conv2D, LSTM, ...).
+
+    Example:
+        >>> check_hidden_layers(ModelReport(path="m.keras", layer_classes=["Flatten", "Dense", "Dense"]), 2)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras has 1 hidden layer with weights before its output layer, at least 2 asked: stack more Dense (or Conv2D) layers between the input and the output
+    """
+    check_loadable(report)
+    hidden = sum(name in WEIGHTED_LAYERS for name in report.layer_classes) - 1
+    if hidden < minimum:
+        raise GradingError(f"{report.name} has {max(hidden, 0)} hidden layer{'s' if hidden != 1 else ''} with weights "
+                           f"before its output layer, at least {minimum} asked: stack more Dense (or Conv2D) "
+                           "layers between the input and the output")
+
+
+def check_generalisation_gap(report: ModelReport, max_gap: float) -> None:
+    """Accuracy on the training examples minus held-out accuracy, both measured by the grader, is at most ``max_gap``.
+
+    Needs ``model_report(..., fit_examples=N)``.
+
+    Example:
+        >>> report = ModelReport(path="m.keras", metrics={"accuracy": 0.60, "train_accuracy": 1.0})
+        >>> check_generalisation_gap(report, 0.15)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras: 100.0 % right on its training examples but 60.0 % on held-out data, a gap of 0.400 (at most 0.150 allowed): the model memorises its training set; add augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it
+    """
+    check_loadable(report)
+    if report.metrics_error:
+        raise GradingError(report.metrics_error)
+    if "train_accuracy" not in report.metrics:
+        raise GradingError(f"{report.name}: the training accuracy was not measured: call "
+                           "model_report(..., fit_examples=N)")
+    train, heldout = report.metrics["train_accuracy"], report.metrics["accuracy"]
+    if train - heldout > max_gap:
+        raise GradingError(
+            f"{report.name}: {train:.1%} right on its training examples but {heldout:.1%} on held-out data, a gap "
+            f"of {train - heldout:.3f} (at most {max_gap:.3f} allowed): the model memorises its training set; add "
+            "augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it".replace("%", " %"))
+
+
+def check_stopped_at_target(history: dict[str, list[float]] | str | os.PathLike[str], monitor: str, target: float,
+                            max_epochs: int) -> None:
+    """Training ended at the first epoch whose ``monitor`` reached ``target``, before ``max_epochs``.
+
+    What a callback that stops training at a threshold leaves in the history.
+
+    Example:
+        >>> check_stopped_at_target({"accuracy": [0.5, 0.8, 0.95]}, "accuracy", 0.9, max_epochs=50)
+        >>> check_stopped_at_target({"accuracy": [0.5, 0.95, 0.97]}, "accuracy", 0.9, max_epochs=50)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: training went on after accuracy reached 0.9 at epoch 2 (it ran 3 epochs): the callback should set self.model.stop_training = True at the end of the first epoch that reaches the target
+    """
+    curves = history if isinstance(history, dict) else load_history(history)
+    values = curves.get(monitor)
+    if not values:
+        raise GradingError(f"the history has no {monitor!r} curve (it has {sorted(curves)}): monitor a metric "
+                           "that model.fit reports, and pass validation_data for val_ metrics")
+    reached = [epoch for epoch, value in enumerate(values) if value >= target]
+    if not reached:
+        if len(values) >= max_epochs:
+            raise GradingError(f"{monitor} never reached {target} in {len(values)} epochs, so the callback could "
+                               "not stop training: check the model learns, then train again")
+        raise GradingError(f"training stopped after {len(values)} epochs although {monitor} never reached {target}: "
+                           "stop only when the monitored value reaches the target")
+    first = reached[0]
+    if len(values) > first + 1:
+        raise GradingError(f"training went on after {monitor} reached {target} at epoch {first + 1} (it ran "
+                           f"{len(values)} epochs): the callback should set self.model.stop_training = True at the "
+                           "end of the first epoch that reaches the target")
+
+
+def check_predictions(predictions_csv: str | os.PathLike[str], report: ModelReport, classes: Sequence[str],
+                      labels: Sequence[int], *, min_agreement: float = 0.98, min_accuracy: float = 0.0) -> None:
+    """A predictions file (``id,label`` with class names) matches what the saved model predicts, and is accurate.
+
+    ``report`` comes from ``model_report(model, raw_csv=...)``: the grader's own
+    predictions of the same model on the same raw file, prepared the canonical
+    way. Agreement checks the learner's preparation (shape, scale, argmax);
+    ``labels`` (the true classes, in file order) check the accuracy.
+    """
+    import csv
+
+    check_loadable(report)
+    if report.metrics_error:
+        raise GradingError(report.metrics_error)
+    path = Path(predictions_csv)
+    if not path.exists():
+        raise GradingError(f"no predictions file at {path}: write it with columns id,label")
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GradingError(f"{path.name} is not a readable CSV file ({type(exc).__name__}): write it with "
+                           "pandas' to_csv(index=False)") from None
+    if not rows or set(rows[0]) != {"id", "label"}:
+        found = sorted(rows[0]) if rows else "no rows"
+        raise GradingError(f"{path.name} should have exactly the columns id and label, found {found}")
+    expected_ids = [str(i) for i in range(len(labels))]
+    if [row["id"] for row in rows] != expected_ids:
+        raise GradingError(f"{path.name} should have one row per raw image, ids 0 to {len(labels) - 1} in order, "
+                           f"found {len(rows)} rows")
+    unknown = sorted({row["label"] for row in rows} - set(classes))
+    if unknown:
+        raise GradingError(f"{path.name} has labels that are not class names: {unknown[:3]}: map each predicted "
+                           f"index to its name, one of {', '.join(classes)}")
+    predicted = [list(classes).index(row["label"]) for row in rows]
+    model_says = report.raw_predictions or []
+    agreement = sum(p == m for p, m in zip(predicted, model_says)) / len(predicted)
+    if agreement < min_agreement:
+        raise GradingError(
+            f"{path.name} agrees with {report.name} on only {agreement:.1%} of the images (at least "
+            f"{min_agreement:.0%} expected): prepare the raw rows as the model was trained (scale 0-255 to 0-1, "
+            "reshape to model.input_shape), then take the argmax of each prediction".replace("%", " %"))
+    accuracy = sum(p == y for p, y in zip(predicted, labels)) / len(predicted)
+    if accuracy < min_accuracy:
+        raise GradingError(f"{path.name}: {accuracy:.1%} of the predictions are right, the target is "
+                           f"{min_accuracy:.0%}: improve the model, then predict again".replace("%", " %"))

@@ -35,6 +35,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from tfcert.datasets._registry import SHARED_ENV, cache_dir
+
 KERNEL_NAME = "tfcert-sandbox"
 #: Course folders the learner's code must not see.
 HIDDEN_DIRS = ("source", "submitted", "autograded", "feedback")
@@ -85,6 +87,8 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
         args += ["--bind", str(socket_dir), str(socket_dir)]
     args += ["--bind", str(workdir), str(workdir), "--bind", str(private), str(private), "--setenv", "HOME", str(private), "--setenv", "TMPDIR", str(private),
              "--setenv", "MPLCONFIGDIR", str(private / ".matplotlib"),
+             # The grader's data cache, filled before grading, read-only here; new data goes to the private HOME.
+             "--setenv", SHARED_ENV, os.environ.get(SHARED_ENV) or str(cache_dir()), "--unsetenv", "TFCERT_DATA_DIR",
              # ipykernel exits when its parent looks like PID 1, which it is in a new PID namespace;
              # --die-with-parent does that job here.
              "--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]

@@ -78,28 +78,33 @@ def verify_submission(course_root: Path, assignment: str, student: str) -> dict[
 
     folder = course_root / "autograded" / student / assignment
     revoked: dict[str, str] = {}
-    with open_gradebook(course_root) as gb:
-        for path in sorted(folder.glob("*.ipynb")):
-            nb = notebooks.read_with_outputs(path)
-            cells = verified_cells(nb)
-            grades = {cid: gb.find_grade(gid, path.stem, assignment, student) for cid, (gid, _) in cells.items()}
-            sources = {cid: src for cid, (_, src) in cells.items() if (grades[cid].score or 0) > 0}
-            if not sources:
-                continue
-            results = run_cells(sources, folder)
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = notebooks.read_with_outputs(path)
+        cells = verified_cells(nb)
+        with open_gradebook(course_root) as gb:  # short sessions: other graders share the gradebook
+            scored = {cid for cid, (gid, _) in cells.items()
+                      if (gb.find_grade(gid, path.stem, assignment, student).score or 0) > 0}
+        sources = {cid: src for cid, (_, src) in cells.items() if cid in scored}
+        if not sources:
+            continue
+        results = run_cells(sources, folder)
+        failed = {cid: message for cid, message in results.items() if message is not None}
+        if not failed:
+            continue
+        with open_gradebook(course_root) as gb:
             for cell in nb["cells"]:
-                message = results.get(cell.get("id"))
+                message = failed.get(cell.get("id"))
                 if message is None:
                     continue
-                grades[cell["id"]].auto_score = 0
+                grade_id = cells[cell["id"]][0]
+                gb.find_grade(grade_id, path.stem, assignment, student).auto_score = 0
                 ename, _, evalue = message.partition(": ")
                 output = {"output_type": "error", "ename": ename, "evalue": f"{evalue} (checked outside your kernel)"}
                 output["traceback"] = short_error(output)
                 cell.setdefault("outputs", []).append(output)
-                revoked[grades[cell["id"]].name] = message
+                revoked[grade_id] = message
             gb.db.commit()
-            if any(results.values()):
-                path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return revoked
 
 

@@ -14,7 +14,8 @@ Each set's data card is the docstring of the module that builds it
 ``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`), ``scenes`` and
 ``scenes_binary`` (:mod:`tfcert.datasets.scenes`, also as image folders through
 :func:`to_image_folders`). :func:`to_csv` and
-:func:`to_json` write a split as a file for the lessons on data formats.
+:func:`to_json` write a split as a file for the lessons on data formats;
+:func:`to_raw_csv` writes images as a raw, unlabelled test file.
 
 Example:
     >>> x, y = load("digits", split="train", as_numpy=True)
@@ -35,6 +36,7 @@ from tfcert.datasets._registry import (
     DatasetError,
     DatasetSpec,
     arrays,
+    cache_candidates,
     cache_dir,
     card,
     load,
@@ -47,8 +49,8 @@ from tfcert.datasets import series as _series  # noqa: F401  (registers)
 from tfcert.datasets import tabular as _tabular  # noqa: F401  (registers)
 from tfcert.datasets import text as _text  # noqa: F401  (registers)
 from tfcert.datasets import scenes as _scenes  # noqa: F401  (registers)
-from tfcert.datasets._files import to_csv, to_json
+from tfcert.datasets._files import to_csv, to_json, to_raw_csv
 from tfcert.datasets.scenes import to_image_folders
 
-__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_dir",
-           "card", "load", "load_heldout", "names", "to_csv", "to_json", "to_image_folders"]
+__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_candidates", "cache_dir",
+           "card", "load", "load_heldout", "names", "to_csv", "to_json", "to_raw_csv", "to_image_folders"]

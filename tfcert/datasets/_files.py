@@ -9,14 +9,16 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from tfcert.datasets._registry import LEARNER_SPLITS, DatasetError, arrays, cache_dir, spec_for
+import numpy as np
+
+from tfcert.datasets._registry import LEARNER_SPLITS, DatasetError, arrays, cache_candidates, cache_dir, spec_for
 
 #: Bumped whenever the layout of the written files changes, so stale copies are never reused.
 FILE_FORMAT = 2
 
 
-def _file_path(name: str, split: str, suffix: str) -> Path:
-    return cache_dir() / "files" / f"{name}-v{spec_for(name).version}.{FILE_FORMAT}-{split}.{suffix}"
+def _relative(name: str, split: str, suffix: str) -> Path:
+    return Path("files") / f"{name}-v{spec_for(name).version}.{FILE_FORMAT}-{split}.{suffix}"
 
 
 def _table(name: str, split: str) -> tuple[list[str], list[list[object]]]:
@@ -42,12 +44,15 @@ def _table(name: str, split: str) -> tuple[list[str], list[list[object]]]:
     return [*names, "label"], rows
 
 
-def _write_checked(path: Path, make: Callable[[], str]) -> Path:
-    """Write ``make()`` to ``path`` unless a copy with a matching checksum is there already."""
+def _write_checked(relative: Path, make: Callable[[], str]) -> Path:
+    """Write ``make()`` under the cache unless a copy with a matching checksum is there already."""
+    for candidate in cache_candidates(relative):
+        checksum = candidate.with_name(candidate.name + ".sha256")
+        if candidate.exists() and checksum.exists():
+            if hashlib.sha256(candidate.read_bytes()).hexdigest() == checksum.read_text().strip():
+                return candidate
+    path = cache_dir() / relative
     checksum = path.with_name(path.name + ".sha256")
-    if path.exists() and checksum.exists():
-        if hashlib.sha256(path.read_bytes()).hexdigest() == checksum.read_text().strip():
-            return path
     text = make()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +83,7 @@ def to_csv(name: str, split: str = "train") -> Path:
         writer.writerows(rows)
         return buffer.getvalue()
 
-    return _write_checked(_file_path(name, split, "csv"), make)
+    return _write_checked(_relative(name, split, "csv"), make)
 
 
 def to_json(name: str, split: str = "train") -> Path:
@@ -93,5 +98,37 @@ def to_json(name: str, split: str = "train") -> Path:
         header, rows = _table(name, split)
         return json.dumps([dict(zip(header, row)) for row in rows])
 
-    return _write_checked(_file_path(name, split, "json"), make)
+    return _write_checked(_relative(name, split, "json"), make)
 
+
+
+def to_raw_csv(name: str = "glyphs", split: str = "validation", limit: int = 1000) -> Path:
+    """Write the first ``limit`` images of a split as a raw, unlabelled test file and return its path.
+
+    Like a competition's test file: one flat row per image, ``id`` then
+    ``pixel_0`` ... as integers 0-255, no label. Whoever reads it must restore
+    the shape and the scale a model expects.
+
+    Example:
+        >>> import pandas as pd
+        >>> table = pd.read_csv(to_raw_csv("glyphs", limit=5))
+        >>> table.shape, table.columns[0], int(table.iloc[:, 1:].to_numpy().max()) > 1
+        ((5, 785), 'id', True)
+    """
+    spec = spec_for(name)
+    if len(spec.input_shape) < 2 or spec.kind != "classification":
+        raise DatasetError(f"{name} is not an image set: raw pixel files exist for "
+                           "digits, glyphs, scenes and scenes_binary")
+    if split not in LEARNER_SPLITS:
+        raise DatasetError(f"split {split!r} cannot be written for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
+
+    def make() -> str:
+        images = arrays(name, split)[0][:limit]
+        flat = np.round(images.reshape(len(images), -1) * 255).astype(np.uint8)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["id", *(f"pixel_{i}" for i in range(flat.shape[1]))])
+        writer.writerows([index, *row.tolist()] for index, row in enumerate(flat))
+        return buffer.getvalue()
+
+    return _write_checked(Path("files") / f"{name}-v{spec.version}.{FILE_FORMAT}-{split}-raw{limit}.csv", make)

@@ -89,6 +89,25 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TFCERT_DATA_DIR") or Path.home() / ".cache" / "tfcert" / "data")
 
 
+#: A read-only cache the grader fills before grading and shows to sandboxed kernels.
+SHARED_ENV = "TFCERT_DATA_SHARED"
+
+
+def cache_candidates(relative: str | Path) -> list[Path]:
+    """Where a cached item may already be: the shared read-only cache first, then :func:`cache_dir`.
+
+    Writes always go to :func:`cache_dir`; the shared cache (``$TFCERT_DATA_SHARED``)
+    saves every sandboxed grading kernel from regenerating the same data.
+
+    Example:
+        >>> cache_candidates("glyphs/v1/train.npz")[-1] == cache_dir() / "glyphs/v1/train.npz"
+        True
+    """
+    shared = os.environ.get(SHARED_ENV)
+    roots = [Path(shared)] if shared and Path(shared) != cache_dir() else []
+    return [root / relative for root in [*roots, cache_dir()]]
+
+
 def card(name: str) -> str:
     """The data card of a set: what it is, how it is made, sizes, classes, the target."""
     import importlib
@@ -101,18 +120,21 @@ def _sha256(data: bytes) -> str:
 
 
 def _cached_build(spec: DatasetSpec, split: str) -> tuple[np.ndarray, np.ndarray]:
-    folder = cache_dir() / spec.name / f"v{spec.version}"
-    data_file, sum_file = folder / f"{split}.npz", folder / f"{split}.sha256"
-    if data_file.exists():
+    relative = Path(spec.name) / f"v{spec.version}" / f"{split}.npz"
+    for data_file in cache_candidates(relative):
+        if not data_file.exists():
+            continue
         try:
             raw = data_file.read_bytes()
-            if sum_file.read_text().strip() != _sha256(raw):
+            if data_file.with_suffix(".sha256").read_text().strip() != _sha256(raw):
                 raise ValueError("checksum mismatch")
             with np.load(io.BytesIO(raw)) as stored:
                 return stored["features"], stored["labels"]
         except Exception as exc:  # corrupt, truncated or tampered: never used
             warnings.warn(f"the cached {spec.name}/{split} data at {data_file} was unusable ({exc}); rebuilding it",
                           stacklevel=3)
+    data_file = cache_dir() / relative
+    folder, sum_file = data_file.parent, data_file.with_suffix(".sha256")
     features, labels = spec.build(split)
     buffer = io.BytesIO()
     np.savez(buffer, features=features, labels=labels)

@@ -22,12 +22,13 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfcert.datasets._registry import DATASETS, LEARNER_SPLITS, DatasetError, DatasetSpec, arrays, cache_dir
+from tfcert.datasets._registry import DATASETS, LEARNER_SPLITS, DatasetError, DatasetSpec, arrays, cache_candidates, cache_dir
 
 #: The canonical TFDS dataset each embedded set stands in for.
 CANONICAL = {"glyphs": "fashion_mnist", "scenes_binary": "horses_or_humans", "scenes": "rock_paper_scissors",
@@ -113,4 +114,13 @@ def tfds_load(name: str, split: str = "train", *, canonical: bool = False, data_
         raise DatasetError(f"split {split!r} is not available for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
     supervised = DATASETS[name].kind not in ("series", "corpus")
     return tfds.load(f"{BUILDERS[name].name}", split=split, as_supervised=supervised,
-                     data_dir=data_dir or str(cache_dir() / "tfds"), **kwargs)
+                     data_dir=data_dir or str(prepared_dir(name)), **kwargs)
+
+
+def prepared_dir(name: str) -> Path:
+    """The TFDS data folder for an embedded set: a shared one where it is prepared already, else the cache's."""
+    builder = BUILDERS[name]
+    for folder in cache_candidates("tfds"):
+        if (folder / builder.name / str(builder.VERSION) / "dataset_info.json").exists():
+            return folder
+    return cache_dir() / "tfds"

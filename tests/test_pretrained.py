@@ -1,0 +1,47 @@
+"""tfcert.pretrained: the course's own base (offline) and the ImageNet switch."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tfcert import pretrained
+
+
+def test_the_course_base_is_a_frozen_ready_feature_extractor():
+    base = pretrained.scenes_base()
+    assert base.input_shape == (None, *pretrained.SCENES_BASE_INPUT)
+    assert base.output_shape == (None, 2304)
+    assert base.count_params() == pretrained.SCENES_BASE_PARAMS
+    assert base.trainable, "each copy comes trainable; the learner freezes it"
+
+
+def test_a_shared_copy_is_used_instead_of_training_again(tmp_path, monkeypatch):
+    built = pretrained.scenes_base_path()
+    shared = tmp_path / "shared"
+    (shared / "pretrained").mkdir(parents=True)
+    shutil.copy(built, shared / "pretrained" / built.name)
+    monkeypatch.setenv("TFCERT_DATA_SHARED", str(shared))
+    monkeypatch.setenv("TFCERT_DATA_DIR", str(tmp_path / "empty"))
+    assert pretrained.scenes_base_path() == shared / "pretrained" / built.name
+    assert not (tmp_path / "empty").exists()
+
+
+def test_a_corrupt_base_file_is_not_used(tmp_path):
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip")
+    assert not pretrained._loads(bad)
+
+
+def test_the_pretraining_process_is_never_epoch_capped(monkeypatch):
+    monkeypatch.setenv("KERAS_MAX_EPOCHS", "2")
+    assert "KERAS_MAX_EPOCHS" not in pretrained._training_env()
+
+
+def test_the_imagenet_switch_builds_the_same_interface():
+    base = pretrained.imagenet_base(weights=None)  # the layers without the download
+    assert base.input_shape == (None, pretrained.IMAGENET_SIDE, pretrained.IMAGENET_SIDE, 3)
+    assert len(base.output_shape) == 2
+    with pytest.raises(ValueError, match="choose 'course'"):
+        pretrained.load_base("resnet")
