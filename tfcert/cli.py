@@ -15,7 +15,9 @@ from pathlib import Path
 
 from tfcert import course, notebooks
 
-DEMO_SAMPLES = ("reference", "blank", "over_budget")
+#: What the demo hands in per assignment: the reference, the blank release, and one plausible mistake.
+DEMO_SAMPLES = {"d1_developer_skills": ("reference", "blank", "over_budget"),
+                "d2_neural_networks": ("reference", "blank", "overfit")}
 SHOWN_FAILURES = 3
 
 
@@ -61,15 +63,26 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
 def cmd_demo(args: argparse.Namespace) -> int:
     """Release, submit the sample submissions, autograde, print grades, write feedback."""
     started = time.perf_counter()
-    assignment = args.assignment
     crs = course.Course.scratch_copy(course.REPO_ROOT, args.out)
     print(f"course directory: {crs.root}")
+    assignments = course.assignments(crs.root) if args.assignment == "all" else [args.assignment]
+    leaks: list[str] = []
+    for assignment in assignments:
+        leaks += _demo_one(crs, assignment, args)
+    print("feedback contains hidden tests: " + (", ".join(leaks) if leaks else "no"))
+    print(f"demo finished in {time.perf_counter() - started:.0f} s")
+    return 1 if leaks else 0
+
+
+def _demo_one(crs: course.Course, assignment: str, args: argparse.Namespace) -> list[str]:
+    """The demo for one assignment; returns the feedback files that leak hidden tests."""
+    print(f"\n=== {assignment}")
     crs.release(assignment)
     print(f"1. generated the learner version of {assignment} with nbgrader")
     source = notebooks.read(crs.notebook_path("source", assignment))
     release = notebooks.read(crs.notebook_path("release", assignment))
     samples = course.load_samples(assignment)
-    chosen = args.samples.split(",") if args.samples else list(DEMO_SAMPLES)
+    chosen = args.samples.split(",") if args.samples else list(DEMO_SAMPLES.get(assignment, ("reference", "blank")))
     for name in chosen:
         crs.submit(name, assignment, course.build_submission(source, release, samples[name]))
         print(f"2. submitted sample '{name}': {samples[name].description.strip()}")
@@ -81,10 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "in a clean process")
     outcome = crs.autograde(assignment, chosen, workers=args.workers)
     _report(crs, assignment, outcome)
-    leaks = [str(p) for p in crs.root.glob("feedback/**/*.html") if course.leaked_markers(p.read_text())]
-    print("feedback contains hidden tests: " + (", ".join(leaks) if leaks else "no"))
-    print(f"demo finished in {time.perf_counter() - started:.0f} s")
-    return 1 if leaks else 0
+    return [str(p) for p in crs.root.glob(f"feedback/*/{assignment}/*.html") if course.leaked_markers(p.read_text())]
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -167,9 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("demo", help=cmd_demo.__doc__)
-    p.add_argument("--assignment", default="d1_developer_skills")
+    p.add_argument("--assignment", default="all", help="one assignment, or all of them (default)")
     p.add_argument("--out", default=str(course.REPO_ROOT / "build" / "demo"), help="scratch course directory")
-    p.add_argument("--samples", default="", help=f"comma-separated samples (default: {','.join(DEMO_SAMPLES)})")
+    p.add_argument("--samples", default="", help="comma-separated samples (default: reference, blank and one mistake)")
     p.add_argument("--workers", type=int, default=course.default_workers(),
                    help="submissions graded side by side (default: %(default)s, from the CPU count)")
     p.set_defaults(func=cmd_demo)

@@ -188,6 +188,16 @@ def prepare_data(items: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- course directory
 
 
+def assignments(root: Path = REPO_ROOT) -> list[str]:
+    """The assignments of a course: the folders of ``source/``, sorted.
+
+    Example:
+        >>> assignments()[:1]
+        ['d1_developer_skills']
+    """
+    return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir())
+
+
 def default_workers(cpus: int | None = None) -> int:
     """Submissions to grade side by side: one per four CPU cores (training uses several), 1 to 8.
 
