@@ -30,7 +30,9 @@ checklist: $(STAMP)
 	$(BIN)/tfcert checklist
 
 bench: $(STAMP)  ## timing and calibration figures (several minutes)
-	$(BIN)/python bench/autograde_one.py
+	$(BIN)/python bench/autograde_one.py --assignment d1_developer_skills
+	$(BIN)/python bench/autograde_one.py --assignment d2_neural_networks
+	$(BIN)/python bench/assignment_timing.py --assignment d2_neural_networks
 	$(BIN)/python bench/datasets.py
 
 clean:

@@ -3,8 +3,9 @@
 Prints medians of several runs, each against a baseline measured in the same run:
   * autograde of the reference submission vs the blank one (the blank one costs
     nbgrader's and the kernel's fixed overhead, and no training);
-  * ``grading.model_report`` on a saved model vs bare ``python -c "import tensorflow"``
-    (the probe's floor: one TensorFlow import).
+  * ``grading.model_report`` on a saved model, cold (the first call starts the
+    clean probe process) and warm (the process serves the next models), vs bare
+    ``python -c "import tensorflow"`` (a one-off probe's floor: one TensorFlow import).
 
     python bench/autograde_one.py [--runs 3] [--assignment d1_developer_skills]
 """
@@ -20,6 +21,9 @@ import time
 from pathlib import Path
 
 from tfcert import QUIET_TF_ENV, course, grading, notebooks
+
+#: The model the probe timing inspects, and the dataset it is evaluated on, per assignment.
+PROBED = {"d1_developer_skills": ("digits_small.keras", "digits"), "d2_neural_networks": ("glyphs.keras", "glyphs")}
 
 
 def timed(action) -> float:
@@ -48,27 +52,33 @@ def main() -> None:
                 times[name].append(timed(lambda: crs.autograde(a, [name], progress=False)))
             print(f"run {run + 1}/{args.runs}: reference {times['reference'][-1]:.1f} s, blank {times['blank'][-1]:.1f} s",
                   flush=True)
-        model = crs.root / "autograded" / "reference" / a / "models" / "digits_small.keras"
+        model_name, dataset = PROBED[a]
+        model = crs.root / "autograded" / "reference" / a / "models" / model_name
+        graded = len(course.graded_cells(source))
 
         import os
 
         env = {**os.environ, **QUIET_TF_ENV}
-        bare, probe = [], []
+        bare, cold, warm = [], [], []
         for _ in range(args.runs):
             bare.append(timed(lambda: subprocess.run([sys.executable, "-c", "import tensorflow"], env=env,
                                                      capture_output=True, check=True)))
             grading._REPORTS.clear()
-            probe.append(timed(lambda: grading.model_report(model, dataset="digits")))
+            grading._SERVER.stop()
+            cold.append(timed(lambda: grading.model_report(model, dataset=dataset)))
+            grading._REPORTS.clear()
+            warm.append(timed(lambda: grading.model_report(model, dataset=dataset)))
 
     med = statistics.median
     print(f"\nautograde one submission of {a} (median of {args.runs}):")
-    print(f"  reference (trains, 14 graded cells) {med(times['reference']):6.1f} s")
+    print(f"  reference (trains, {graded} graded cells) {med(times['reference']):6.1f} s")
     print(f"  blank (baseline: fixed overhead)    {med(times['blank']):6.1f} s")
     print(f"  ratio reference / blank             {med(times['reference']) / med(times['blank']):6.2f}")
     print(f"clean-process model probe (median of {args.runs}):")
-    print(f"  model_report with held-out eval     {med(probe):6.2f} s")
-    print(f"  bare TensorFlow import (baseline)   {med(bare):6.2f} s")
-    print(f"  ratio probe / import                {med(probe) / med(bare):6.2f}")
+    print(f"  model_report, cold (starts the process) {med(cold):6.2f} s")
+    print(f"  model_report, warm (process running)    {med(warm):6.2f} s")
+    print(f"  bare TensorFlow import (baseline)       {med(bare):6.2f} s")
+    print(f"  ratio cold / import, warm / import      {med(cold) / med(bare):6.2f}, {med(warm) / med(bare):6.2f}")
 
 
 if __name__ == "__main__":

@@ -321,3 +321,23 @@ def test_predictions_are_compared_with_the_graders_own(models, tmp_path):
         grading.check_predictions(_write_predictions(tmp_path / "probs.csv", ["0.93"] * 60), r, classes, labels)
     with pytest.raises(GradingError, match="no predictions file"):
         grading.check_predictions(tmp_path / "missing.csv", r, classes, labels)
+
+
+@pytest.mark.parametrize("script, answered", [
+    # stray output before the report, written in one go with it
+    ("import sys\nfor line in sys.stdin:\n    sys.stdout.write('noise\\nTFCERT-PROBE {\"error\": null}\\n'); sys.stdout.flush()", True),
+    ("import sys, time\nfor line in sys.stdin:\n    time.sleep(30)", False),  # never answers
+    ("import sys\nsys.stdin.readline(); sys.exit(3)", False),  # dies mid-request
+])
+def test_the_probe_server_survives_noise_silence_and_death(script, answered):
+    import sys
+    import time
+
+    server = grading._ProbeServer([sys.executable, "-c", script])
+    started = time.monotonic()
+    report = server.ask({"path": "m.keras"}, timeout=3)
+    assert (report == {"error": None}) == answered
+    assert time.monotonic() - started < 10
+    if not answered:
+        assert server.process is None, "a silent or dead server is stopped, and the next request starts a new one"
+    server.stop()

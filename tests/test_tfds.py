@@ -51,3 +51,12 @@ def test_canonical_counterparts_load_with_mock_data(name, shape, dtype):
 def test_bad_tfds_requests_are_clear(kwargs, message):
     with pytest.raises(datasets.DatasetError, match=message):
         tfds_load(**kwargs)
+
+
+def test_preparing_an_embedded_set_says_so_in_one_line_and_no_download(tmp_path, capfd):
+    tfds_load("digits", split="validation", data_dir=str(tmp_path))
+    out, err = capfd.readouterr()
+    assert out.strip().splitlines() == [f"Preparing tfcert_digits once from the embedded data (no download) in {tmp_path} ..."]
+    assert "Downloading" not in out + err and "Generating" not in err
+    tfds_load("digits", split="train", data_dir=str(tmp_path))
+    assert capfd.readouterr().out == "", "prepared once: silent afterwards"

@@ -155,8 +155,9 @@ def prepare_data(items: Iterable[str]) -> list[str]:
         ...
         tfcert.course.CourseError: unknown data to prepare 'nonsense:x': use NAME, csv:NAME, json:NAME, raw:NAME, tfds:NAME or pretrained:scenes
     """
-    from tfcert import datasets
+    from tfcert import datasets, quiet_tensorflow
 
+    quiet_tensorflow()  # TFDS and the pretrained base import TensorFlow
     done = []
     for item in items:
         kind, _, name = item.rpartition(":")
@@ -170,9 +171,8 @@ def prepare_data(items: Iterable[str]) -> list[str]:
         elif kind == "tfds":
             from tfcert.datasets import tfds_builders
 
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                for split in datasets.LEARNER_SPLITS:
-                    tfds_builders.tfds_load(name, split=split)
+            with contextlib.redirect_stdout(io.StringIO()):
+                tfds_builders.tfds_load(name, split="train")
         elif item == "pretrained:scenes":
             from tfcert import pretrained
 

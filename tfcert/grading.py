@@ -23,9 +23,11 @@ import atexit
 import json
 import math
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,23 +154,35 @@ class _ProbeServer:
 
     It runs ``python -I -m tfcert._probe --serve``: no learner code, the same
     isolation as a one-off probe, one JSON request per line on stdin and one
-    ``TFCERT-PROBE {report}`` line back. A request that times out or crashes
-    the server kills it; the next request starts a fresh one.
+    ``TFCERT-PROBE {report}`` line back (other output is skipped). A request
+    that times out or crashes the server kills it; the next request starts a
+    fresh one.
     """
 
     MARKER = "TFCERT-PROBE "
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-I", "-m", "tfcert._probe", "--serve"]
         self.process: subprocess.Popen[str] | None = None
-        self.workdir: str | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
 
     def _start(self) -> subprocess.Popen[str]:
         if self.process is None or self.process.poll() is not None:
-            self.workdir = tempfile.mkdtemp(prefix="tfcert-probe-")
+            workdir = tempfile.mkdtemp(prefix="tfcert-probe-")
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-m", "tfcert._probe", "--serve"], cwd=self.workdir, env=_probe_env(),
+                self.command, cwd=workdir, env=_probe_env(),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+            self.lines = queue.Queue()
+            threading.Thread(target=self._pump, args=(self.process, self.lines), daemon=True).start()
         return self.process
+
+    @staticmethod
+    def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+        """Move the server's stdout lines to ``lines``; None once it closes."""
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -178,24 +192,19 @@ class _ProbeServer:
 
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
         """The report for ``request``; None if the server died or ran out of time (it is then stopped)."""
-        import select
-
         process = self._start()
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
         try:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
             deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:
-                ready, _, _ = select.select([process.stdout], [], [], left)
-                if not ready:
-                    break
-                line = process.stdout.readline()
-                if not line:  # the server died
+                line = self.lines.get(timeout=left)
+                if line is None:  # the server died
                     break
                 if line.startswith(self.MARKER):
                     return json.loads(line[len(self.MARKER):])
-        except (OSError, ValueError):
+        except (OSError, ValueError, queue.Empty):
             pass
         self.stop()
         return None

@@ -13,7 +13,7 @@ with a network. Both paths give ``(features, label)`` pairs with
 
 Example:
     >>> import contextlib, io, tempfile
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # TFDS reports the one-off preparation
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # the one-off preparation says so in a line
     ...     ds = tfds_load("breast_cancer", split="validation", data_dir=tempfile.mkdtemp())
     >>> features, label = next(iter(ds))
     >>> tuple(features.shape), label.dtype.name
@@ -22,6 +22,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +115,23 @@ def tfds_load(name: str, split: str = "train", *, canonical: bool = False, data_
     if split not in LEARNER_SPLITS:
         raise DatasetError(f"split {split!r} is not available for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
     supervised = DATASETS[name].kind not in ("series", "corpus")
-    return tfds.load(f"{BUILDERS[name].name}", split=split, as_supervised=supervised,
-                     data_dir=data_dir or str(prepared_dir(name)), **kwargs)
+    data_dir = data_dir or str(prepared_dir(name))
+    _prepare_quietly(name, Path(data_dir))
+    return tfds.load(f"{BUILDERS[name].name}", split=split, as_supervised=supervised, data_dir=data_dir, **kwargs)
+
+
+def _prepare_quietly(name: str, data_dir: Path) -> None:
+    """Write the TFDS files of an embedded set once, saying so in one line.
+
+    TFDS's own report ("Downloading and preparing dataset...", progress bars on
+    stderr) would suggest a download that never happens.
+    """
+    builder = BUILDERS[name]
+    if (data_dir / builder.name / str(builder.VERSION) / "dataset_info.json").exists():
+        return
+    print(f"Preparing {builder.name} once from the embedded data (no download) in {data_dir} ...", flush=True)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        builder(data_dir=str(data_dir)).download_and_prepare()
 
 
 def prepared_dir(name: str) -> Path:
