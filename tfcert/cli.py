@@ -146,7 +146,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from tfcert import datasets
 
     x, _ = datasets.load("digits", split="train", as_numpy=True)
-    print(f"data        digits train {x.shape}: ok")
+    print(f"data        digits train {x.shape}: ok   cache: {datasets.cache_dir()}")
+    from tfcert import pretrained
+
+    base = pretrained.cached_scenes_base()
+    print(f"pretrained  course base: {base if base else 'not cached yet (trained on first use, about a minute)'}")
     try:
         import nbgrader
 

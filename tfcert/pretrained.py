@@ -44,13 +44,23 @@ def _relative() -> Path:
     return Path("pretrained") / f"scenes_base-v{SCENES_BASE_VERSION}.keras"
 
 
-def scenes_base_path() -> Path:
-    """The cached course base, training it first (in a separate process) if no valid copy exists."""
-    from tfcert.datasets import cache_candidates, cache_dir
+def cached_scenes_base() -> Path | None:
+    """The cached course base if there is a valid copy (shared cache first), else None; never trains."""
+    from tfcert.datasets import cache_candidates
 
     for candidate in cache_candidates(_relative()):
         if candidate.exists() and _loads(candidate):
             return candidate
+    return None
+
+
+def scenes_base_path() -> Path:
+    """The cached course base, training it first (in a separate process) if no valid copy exists."""
+    from tfcert.datasets import cache_dir
+
+    cached = cached_scenes_base()
+    if cached is not None:
+        return cached
     target = cache_dir() / _relative()
     target.parent.mkdir(parents=True, exist_ok=True)
     print(f"Training the course's pretrained base on `scenes` once (about a minute on a CPU); "
