@@ -1,9 +1,9 @@
-"""The grader's clean process: inspect one saved model file and write a JSON report.
+"""The grader's clean process: inspect saved model files, one JSON report each.
 
 Run by :func:`tfcert.grading.model_report` as a server,
-``python -I -m tfcert._probe --serve`` (one JSON request per line, one report
-back), or once, as ``python -I -m tfcert._probe MODEL_PATH REPORT_PATH
-[--dataset NAME] [--display PATH] [--fit-examples N] [--raw-csv PATH]``.
+``python -I -m tfcert._probe --serve``: one JSON request per line on stdin
+(``path``, ``display``, ``dataset``, ``fit_examples``, ``raw_csv``), one
+``TFCERT-PROBE {report}`` line back.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
 the held-out split comes from :func:`tfcert.datasets.load_heldout`.
@@ -252,15 +252,10 @@ def serve() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--serve"]:
-        return serve()
-    model_path, report_path = Path(argv[0]), Path(argv[1])
-    dataset = argv[argv.index("--dataset") + 1] if "--dataset" in argv else None
-    display = Path(argv[argv.index("--display") + 1]) if "--display" in argv else None
-    fit_examples = int(argv[argv.index("--fit-examples") + 1]) if "--fit-examples" in argv else None
-    raw_csv = Path(argv[argv.index("--raw-csv") + 1]) if "--raw-csv" in argv else None
-    report_path.write_text(json.dumps(_safe_probe(model_path, dataset, display, fit_examples, raw_csv)))
-    return 0
+    if argv[:1] != ["--serve"]:
+        print("usage: python -I -m tfcert._probe --serve (one JSON request per stdin line)", file=sys.stderr)
+        return 2
+    return serve()
 
 
 if __name__ == "__main__":

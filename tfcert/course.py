@@ -162,7 +162,7 @@ def prepare_data(items: Iterable[str]) -> list[str]:
     for item in items:
         kind, _, name = item.rpartition(":")
         if kind == "" and name in datasets.names():
-            for split in datasets.DATASETS[name].sizes or ("train", "validation", "heldout"):
+            for split in (*datasets.LEARNER_SPLITS, datasets.HELDOUT_SPLIT):
                 datasets.arrays(name, split)
         elif kind in ("csv", "json", "raw"):
             writer = {"csv": datasets.to_csv, "json": datasets.to_json, "raw": datasets.to_raw_csv}[kind]

@@ -128,7 +128,7 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
     if os.environ.get("TFCERT_PROBE_IN_PROCESS") == "1":
         raw = _probe_here(path, dataset, options)
     else:
-        raw = _probe_in_subprocess(path, dataset, timeout, options)
+        raw = _probe_in_server(path, dataset, timeout, options)
     raw["path"] = str(path)
     known = {f for f in ModelReport.__dataclass_fields__}
     report = ModelReport(**{k: v for k, v in raw.items() if k in known})
@@ -214,7 +214,7 @@ _SERVER = _ProbeServer()
 atexit.register(_SERVER.stop)
 
 
-def _probe_in_subprocess(path: Path, dataset: str | None, timeout: float, options: dict[str, Any]) -> dict[str, Any]:
+def _probe_in_server(path: Path, dataset: str | None, timeout: float, options: dict[str, Any]) -> dict[str, Any]:
     """Probe in the clean probe process (the learner's kernel never touches the model)."""
     request = {"path": str(path.resolve()), "display": str(path), "dataset": dataset, **options}
     started = time.monotonic()

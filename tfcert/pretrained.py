@@ -83,10 +83,9 @@ def scenes_base_path() -> Path:
 
 def _training_env() -> dict[str, str]:
     """This environment without ``KERAS_MAX_EPOCHS``: a base trained for two epochs would be cached as if finished."""
-    env = {k: v for k, v in os.environ.items() if k != "KERAS_MAX_EPOCHS"}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    return env
+    from tfcert import QUIET_TF_ENV
+
+    return {**QUIET_TF_ENV, **{k: v for k, v in os.environ.items() if k != "KERAS_MAX_EPOCHS"}}
 
 
 def _loads(path: Path) -> bool:

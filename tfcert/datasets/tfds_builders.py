@@ -127,7 +127,7 @@ def _prepare_quietly(name: str, data_dir: Path) -> None:
     stderr) would suggest a download that never happens.
     """
     builder = BUILDERS[name]
-    if (data_dir / builder.name / str(builder.VERSION) / "dataset_info.json").exists():
+    if _is_prepared(name, data_dir):
         return
     print(f"Preparing {builder.name} once from the embedded data (no download) in {data_dir} ...", flush=True)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -136,8 +136,13 @@ def _prepare_quietly(name: str, data_dir: Path) -> None:
 
 def prepared_dir(name: str) -> Path:
     """The TFDS data folder for an embedded set: a shared one where it is prepared already, else the cache's."""
-    builder = BUILDERS[name]
     for folder in cache_candidates("tfds"):
-        if (folder / builder.name / str(builder.VERSION) / "dataset_info.json").exists():
+        if _is_prepared(name, folder):
             return folder
     return cache_dir() / "tfds"
+
+
+def _is_prepared(name: str, data_dir: Path) -> bool:
+    """Whether TFDS has written the files of an embedded set under ``data_dir``."""
+    builder = BUILDERS[name]
+    return (data_dir / builder.name / str(builder.VERSION) / "dataset_info.json").exists()
