@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lab release checklist bench clean
+.PHONY: demo test test-fast lint lab release checklist bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)  ## release, grade three sample submissions, print the grades, wr
 test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)  ## the course's rules, checked without running anything
+	$(BIN)/tfcert lint
+
 lab: $(STAMP)   ## open the course in JupyterLab
 	$(BIN)/jupyter lab
 
@@ -29,10 +35,9 @@ release: $(STAMP)  ## regenerate release/ from source/ after editing an assignme
 checklist: $(STAMP)
 	$(BIN)/tfcert checklist
 
-bench: $(STAMP)  ## timing and calibration figures (several minutes)
-	$(BIN)/python bench/autograde_one.py --assignment d1_developer_skills
-	$(BIN)/python bench/autograde_one.py --assignment d2_neural_networks
-	$(BIN)/python bench/assignment_timing.py --assignment d2_neural_networks
+bench: $(STAMP)  ## timing and calibration figures for every assignment (many minutes)
+	$(BIN)/python bench/autograde_one.py
+	$(BIN)/python bench/assignment_timing.py
 	$(BIN)/python bench/datasets.py
 
 clean:

@@ -7,7 +7,8 @@ scores a test cell that wrote anything to stderr as failed.
 
 import os
 
-from tfcert import QUIET_TF_ENV
+from tfcert import QUIET_TF_ENV, notebooks
+from tfcert.manifest import FILE_NAME as MANIFEST_FILE
 from tfcert.nbgrader_ext import COURSE_ID
 
 for _key, _value in QUIET_TF_ENV.items():
@@ -23,8 +24,9 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # Files a notebook regenerates when it runs are never taken from a submission:
 # the grader re-runs the training, so a stale or borrowed model file counts for nothing.
+# The assignment's manifest (tfcert/manifest.py) is for the course's tools, never copied to learners.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "models", "*.keras", "*.h5", "*_savedmodel"]
+                            "models", "*.keras", "*.h5", "*_savedmodel", MANIFEST_FILE]
 
 # Training cells take seconds on the embedded data; a minute of margin per cell on a slow CPU,
 # and a cap per notebook's cell so a runaway loop cannot stall a batch.
@@ -48,7 +50,12 @@ c.GenerateFeedback.preprocessors = [
     "tfcert.nbgrader_ext.HideHiddenTests",
 ]
 
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# The marker comments, one definition shared with the course's tools (tfcert/notebooks.py).
+c.ClearSolutions.begin_solution_delimeter = notebooks.BEGIN_SOLUTION
+c.ClearSolutions.end_solution_delimeter = notebooks.END_SOLUTION
+c.ClearHiddenTests.begin_test_delimeter = notebooks.BEGIN_HIDDEN_TESTS
+c.ClearHiddenTests.end_test_delimeter = notebooks.END_HIDDEN_TESTS
+c.ClearSolutions.code_stub = {"python": notebooks.CODE_STUB}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Learner code runs in a bubblewrap sandbox when bubblewrap is installed (Linux):

@@ -7,7 +7,9 @@ graded training, and of the whole notebook against its 5-minute budget. The
 baseline, measured in the same run, is the notebook's fixed cost: the header
 and imports cells (starting TensorFlow).
 
-    python bench/assignment_timing.py [--runs 3] [--assignment d2_neural_networks]
+Every assignment of the course by default.
+
+    python bench/assignment_timing.py [--runs 3] [--assignment NAME]
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from tfcert import QUIET_TF_ENV, course
+from tfcert import QUIET_TF_ENV, notebooks, paths
 
 TRAINING_BUDGET_S = 60.0
 NOTEBOOK_BUDGET_S = 300.0
@@ -48,31 +50,37 @@ def run_once(path: Path) -> dict[str, float]:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--assignment", default="d2_neural_networks")
-    args = parser.parse_args()
-    path = course.REPO_ROOT / "source" / args.assignment / f"{args.assignment}.ipynb"
+def bench_one(assignment: str, runs_wanted: int) -> None:
+    """Time the reference notebook of one assignment and print the table."""
+    path = paths.notebook_path(paths.REPO_ROOT, "source", assignment)
     nb = nbformat.read(path, as_version=4)
-    training = [c.id for c in nb.cells if "train" in c.get("metadata", {}).get("tags", [])]
+    training = [c.id for c in nb.cells if notebooks.TRAIN_TAG in c.get("metadata", {}).get("tags", [])]
 
     runs = []
-    for run in range(args.runs):
+    for run in range(runs_wanted):
         runs.append(run_once(path))
-        print(f"run {run + 1}/{args.runs}: {runs[-1]['total']:.1f} s", flush=True)
+        print(f"run {run + 1}/{runs_wanted}: {runs[-1]['total']:.1f} s", flush=True)
 
     def median(cell_id: str) -> float:
         return statistics.median(r[cell_id] for r in runs)
 
     baseline = median("header") + median("imports")
-    print(f"\n{args.assignment}, median of {args.runs} runs (seconds; baseline = header + imports = {baseline:.1f} s)")
+    print(f"\n{assignment}, median of {runs_wanted} runs (seconds; baseline = header + imports = {baseline:.1f} s)")
     print(f"{'cell':24} {'median':>8} {'budget':>8} {'x baseline':>11}")
     for cell_id in training:
         flag = "" if median(cell_id) <= TRAINING_BUDGET_S else "  OVER BUDGET"
         print(f"{cell_id:24} {median(cell_id):8.1f} {TRAINING_BUDGET_S:8.0f} {median(cell_id) / baseline:11.1f}{flag}")
     flag = "" if median("total") <= NOTEBOOK_BUDGET_S else "  OVER BUDGET"
     print(f"{'whole notebook':24} {median('total'):8.1f} {NOTEBOOK_BUDGET_S:8.0f} {median('total') / baseline:11.1f}{flag}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--assignment", default="all", help="one assignment, or all of them (default)")
+    args = parser.parse_args()
+    for assignment in paths.assignments() if args.assignment == "all" else [args.assignment]:
+        bench_one(assignment, args.runs)
 
 
 if __name__ == "__main__":

@@ -7,17 +7,20 @@ batch. The sample files say what each should lose and which message it must see.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tfcert import course, notebooks, sandbox
+from tfcert import course, notebooks, paths, sandbox
+from tfcert.samples import load_samples
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = course.assignments(REPO)
+ASSIGNMENTS = paths.assignments(REPO)
 BROKEN = "zz_broken_file"
 
 pytestmark = pytest.mark.slow
@@ -30,16 +33,15 @@ def graded(request, tmp_path_factory):
     crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
     crs.release(assignment)
     source = notebooks.read(crs.notebook_path("source", assignment))
-    release = notebooks.read(crs.notebook_path("release", assignment))
-    samples = course.load_samples(assignment)
+    samples = load_samples(assignment, crs.root)
     for name, sample in samples.items():
-        crs.submit(name, assignment, course.build_submission(source, release, sample))
+        crs.submit_sample(name, assignment, sample)
     crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
     order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
     outcome = crs.autograde(assignment, order, progress=False, workers=2)  # two side by side, as `tfcert grade --workers 2`
     feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
     return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
-            "scores": crs.scores(assignment), "feedback": feedback, "max": course.graded_cells(source)}
+            "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
 
 
 def test_committed_release_is_what_nbgrader_generates(graded):
@@ -47,7 +49,7 @@ def test_committed_release_is_what_nbgrader_generates(graded):
     fresh = crs.notebook_path("release", assignment).read_text()
     committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
     assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
-    assert course.leaked_markers(committed) == []
+    assert notebooks.leaked_markers(committed) == []
     assert "raise NotImplementedError()" in committed
 
 
@@ -79,8 +81,9 @@ def test_feedback_carries_the_actionable_message(graded):
 
 def test_feedback_never_shows_hidden_tests_or_solutions(graded):
     source = notebooks.read(graded["course"].notebook_path("source", graded["assignment"]))
+    hidden_block = notebooks.marker_block(notebooks.BEGIN_HIDDEN_TESTS, notebooks.END_HIDDEN_TESTS)
     hidden_lines = {line.strip() for cell in source["cells"] for block in
-                    re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell["source"], re.S)
+                    hidden_block.findall(cell["source"])
                     for line in block.splitlines() if len(line.strip()) > 25}
     release = notebooks.read(graded["course"].notebook_path("release", graded["assignment"]))
     released = "\n".join(cell["source"] for cell in release["cells"])
@@ -88,7 +91,7 @@ def test_feedback_never_shows_hidden_tests_or_solutions(graded):
     assert hidden_lines, "the assignment has hidden tests to look for"
     for name, page in graded["feedback"].items():
         text = html.unescape(re.sub(r"<[^>]+>", "", page))
-        assert course.leaked_markers(text) == [], name
+        assert notebooks.leaked_markers(text) == [], name
         leaked = [line for line in hidden_lines if line in text]
         assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
 
@@ -102,7 +105,7 @@ def test_a_broken_submission_is_reported_and_the_batch_goes_on(graded):
 
 
 def test_export_lists_every_graded_student(graded):
-    rows = course.parse_csv(graded["course"].export_csv())
+    rows = list(csv.DictReader(io.StringIO(graded["course"].export_csv())))
     by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
     assert by_student["reference"] == sum(graded["max"].values())
     assert by_student["blank"] == 0

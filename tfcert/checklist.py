@@ -15,9 +15,19 @@ from pathlib import Path
 import yaml
 
 from tfcert import notebooks
-from tfcert.course import REPO_ROOT, graded_cells
+from tfcert.paths import REPO_ROOT
 
-SKILL_ID = re.compile(r"^D[1-5]\.\d{2}$")
+SKILL_ID = re.compile(r"^D\d+\.\d{2}$")
+
+
+@dataclass
+class Domain:
+    """A skill domain of the handbook: its lesson and assignment (paths fixed before they exist)."""
+
+    id: str
+    title: str
+    lesson: str | None = None
+    assignment: str | None = None
 
 
 @dataclass
@@ -30,6 +40,18 @@ class Skill:
     taught: str | None = None
     graded: list[str] = field(default_factory=list)
     taught_only: str | None = None
+
+
+def domains(root: Path = REPO_ROOT) -> list[Domain]:
+    """The domains of ``checklist.yml``, in order.
+
+    Example:
+        >>> [d.id for d in domains()]
+        ['D1', 'D2', 'D3', 'D4', 'D5']
+    """
+    data = yaml.safe_load((Path(root) / "checklist.yml").read_text())
+    return [Domain(id=d["id"], title=d["title"], lesson=d.get("lesson"), assignment=d.get("assignment"))
+            for d in data["domains"]]
 
 
 def load(root: Path = REPO_ROOT) -> list[Skill]:
@@ -81,7 +103,7 @@ def problems(root: Path = REPO_ROOT) -> list[str]:
             found.append(f"{skill.id}: assignment {source.relative_to(root)} does not exist")
             continue
         if skill.assignment not in graded:
-            graded[str(skill.assignment)] = graded_cells(notebooks.read(source))
+            graded[str(skill.assignment)] = notebooks.graded_cells(notebooks.read(source))
         for grade_id in skill.graded:
             if grade_id not in graded[str(skill.assignment)]:
                 found.append(f"{skill.id}: {grade_id} is not a graded cell of {skill.assignment}")

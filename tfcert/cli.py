@@ -1,8 +1,9 @@
-"""The ``tfcert`` command: release, demo, grade, checklist, doctor, fmt.
+"""The ``tfcert`` command: release, demo, grade, checklist, lint, doctor, fmt.
 
 Example:
     $ tfcert demo            # the whole pipeline on the embedded data, in build/demo
     $ tfcert checklist       # which skills are taught and graded where
+    $ tfcert lint            # the course's rules, checked without running anything
 """
 
 from __future__ import annotations
@@ -13,22 +14,19 @@ import sys
 import time
 from pathlib import Path
 
-from tfcert import course, notebooks
+from tfcert import course, manifest, notebooks, paths
+from tfcert.datasets import DatasetError
+from tfcert.samples import SampleError, load_samples
 
-#: What the demo hands in per assignment: the reference, the blank release, and one plausible mistake.
-DEMO_SAMPLES = {"d1_developer_skills": ("reference", "blank", "over_budget"),
-                "d2_neural_networks": ("reference", "blank", "overfit")}
 SHOWN_FAILURES = 3
-
-
-def _assignments(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+#: Errors that mean "the course or the command is wrong", reported as one line instead of a traceback.
+COURSE_ERRORS = (course.CourseError, manifest.ManifestError, SampleError, DatasetError)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Regenerate release/ from source/ with nbgrader, stored normalised."""
     root = Path(args.course).resolve()
-    for assignment in args.assignments or _assignments(root):
+    for assignment in args.assignments or paths.assignments(root):
         out = course.Course(root).release(assignment)
         print(f"released {assignment} -> {out.relative_to(root)}")
     return 0
@@ -63,9 +61,9 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
 def cmd_demo(args: argparse.Namespace) -> int:
     """Release, submit the sample submissions, autograde, print grades, write feedback."""
     started = time.perf_counter()
-    crs = course.Course.scratch_copy(course.REPO_ROOT, args.out)
+    crs = course.Course.scratch_copy(Path(args.course).resolve(), args.out)
     print(f"course directory: {crs.root}")
-    assignments = course.assignments(crs.root) if args.assignment == "all" else [args.assignment]
+    assignments = paths.assignments(crs.root) if args.assignment == "all" else [args.assignment]
     leaks: list[str] = []
     for assignment in assignments:
         leaks += _demo_one(crs, assignment, args)
@@ -79,12 +77,13 @@ def _demo_one(crs: course.Course, assignment: str, args: argparse.Namespace) -> 
     print(f"\n=== {assignment}")
     crs.release(assignment)
     print(f"1. generated the learner version of {assignment} with nbgrader")
-    source = notebooks.read(crs.notebook_path("source", assignment))
-    release = notebooks.read(crs.notebook_path("release", assignment))
-    samples = course.load_samples(assignment)
-    chosen = args.samples.split(",") if args.samples else list(DEMO_SAMPLES.get(assignment, ("reference", "blank")))
+    samples = load_samples(assignment, crs.root)
+    chosen = args.samples.split(",") if args.samples else list(manifest.load(assignment, crs.root).demo_samples)
+    unknown = [name for name in chosen if name not in samples]
+    if unknown:
+        raise SampleError(f"no sample {', '.join(unknown)} for {assignment}: choose from {', '.join(samples)}")
     for name in chosen:
-        crs.submit(name, assignment, course.build_submission(source, release, samples[name]))
+        crs.submit_sample(name, assignment, samples[name])
         print(f"2. submitted sample '{name}': {samples[name].description.strip()}")
     from tfcert import sandbox
 
@@ -94,7 +93,7 @@ def _demo_one(crs: course.Course, assignment: str, args: argparse.Namespace) -> 
           "in a clean process")
     outcome = crs.autograde(assignment, chosen, workers=args.workers)
     _report(crs, assignment, outcome)
-    return [str(p) for p in crs.root.glob(f"feedback/*/{assignment}/*.html") if course.leaked_markers(p.read_text())]
+    return [str(p) for p in crs.root.glob(f"feedback/*/{assignment}/*.html") if notebooks.leaked_markers(p.read_text())]
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -125,6 +124,17 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     found = checklist.problems()
     for problem in found:
         print(f"- {problem}")
+    return 1 if found else 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Check the course's rules without running anything: notebooks, manifests, samples, checklist, docs."""
+    from tfcert import lint
+
+    found = lint.problems(Path(args.course))
+    for problem in found:
+        print(f"- {problem}")
+    print(f"{len(found)} problem(s) in {len(paths.assignments(args.course))} assignment(s)")
     return 1 if found else 0
 
 
@@ -177,13 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("release", help=cmd_release.__doc__)
     p.add_argument("assignments", nargs="*")
-    p.add_argument("--course", default=str(course.REPO_ROOT), help="course directory (default: this repository)")
+    p.add_argument("--course", default=str(paths.REPO_ROOT), help="course directory (default: this repository)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("demo", help=cmd_demo.__doc__)
     p.add_argument("--assignment", default="all", help="one assignment, or all of them (default)")
-    p.add_argument("--out", default=str(course.REPO_ROOT / "build" / "demo"), help="scratch course directory")
-    p.add_argument("--samples", default="", help="comma-separated samples (default: reference, blank and one mistake)")
+    p.add_argument("--course", default=str(paths.REPO_ROOT), help="course to copy (default: this repository)")
+    p.add_argument("--out", default=str(paths.REPO_ROOT / "build" / "demo"), help="scratch course directory")
+    p.add_argument("--samples", default="", help="comma-separated samples (default: the manifest's demo_samples)")
     p.add_argument("--workers", type=int, default=course.default_workers(),
                    help="submissions graded side by side (default: %(default)s, from the CPU count)")
     p.set_defaults(func=cmd_demo)
@@ -199,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):
         sub.add_parser(name, help=func.__doc__).set_defaults(func=func)
 
+    p = sub.add_parser("lint", help=cmd_lint.__doc__)
+    p.add_argument("--course", default=str(paths.REPO_ROOT), help="course directory (default: this repository)")
+    p.set_defaults(func=cmd_lint)
+
     p = sub.add_parser("fmt", help=cmd_fmt.__doc__)
     p.add_argument("paths", nargs="*")
     p.set_defaults(func=cmd_fmt)
@@ -209,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except course.CourseError as exc:
+    except COURSE_ERRORS as exc:
         print(f"tfcert {args.command}: {exc}", file=sys.stderr)
         return 1
 

@@ -9,193 +9,29 @@ A scratch course with the reference solution submitted and graded (what
 
     crs = Course.scratch_copy(REPO_ROOT, "/tmp/tfcert-course")
     crs.release("d1_developer_skills")
-    source = notebooks.read(crs.notebook_path("source", "d1_developer_skills"))
-    release = notebooks.read(crs.notebook_path("release", "d1_developer_skills"))
-    sample = load_samples("d1_developer_skills")["reference"]
-    crs.submit("alice", "d1_developer_skills", build_submission(source, release, sample))
+    crs.submit_sample("alice", "d1_developer_skills", "reference")
     crs.autograde("d1_developer_skills")
     print(grade_table(crs.scores("d1_developer_skills")))
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import os
-import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from tfcert import notebooks
+from tfcert import manifest, notebooks, paths, samples
 from tfcert.nbgrader_ext import open_gradebook, short_error
+from tfcert.paths import REPO_ROOT
 from tfcert.verify import verify_submission
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*\n?", re.S | re.M)
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
 class CourseError(RuntimeError):
     """A course operation failed; the message says which and why."""
-
-
-def nbgrader_cell(cell: dict[str, Any]) -> dict[str, Any]:
-    """The nbgrader metadata of a cell (empty for ordinary cells)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def graded_cells(nb: dict[str, Any]) -> dict[str, float]:
-    """``grade_id -> points`` for every graded cell of a notebook.
-
-    Example:
-        >>> nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "grade_id": "t1", "points": 2}}}]}
-        >>> graded_cells(nb)
-        {'t1': 2.0}
-    """
-    return {m["grade_id"]: float(m.get("points", 0)) for m in map(nbgrader_cell, nb["cells"]) if m.get("grade")}
-
-
-def reference_source(source: str) -> str:
-    """A solution cell's source as a learner would write it: the markers removed.
-
-    Example:
-        >>> reference_source("def f():\\n    ### BEGIN SOLUTION\\n    return 1\\n    ### END SOLUTION\\n")
-        'def f():\\n    return 1\\n'
-    """
-    return SOLUTION_BLOCK.sub(lambda m: m.group(1), source)
-
-
-# --------------------------------------------------------------------------- samples
-
-
-@dataclass
-class Sample:
-    """A sample submission: the reference with some cells replaced, and what it should score."""
-
-    name: str
-    description: str
-    blank: bool = False
-    replace: dict[str, str] = field(default_factory=dict)
-    lose: dict[str, float] | str = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
-
-    def expected_scores(self, max_points: dict[str, float]) -> dict[str, float]:
-        """``grade_id -> expected score`` for this sample."""
-        if self.lose == "all":
-            return {grade_id: 0.0 for grade_id in max_points}
-        assert isinstance(self.lose, dict)
-        unknown = set(self.lose) - set(max_points)
-        if unknown:
-            raise CourseError(f"sample {self.name}: unknown grade ids {sorted(unknown)}")
-        return {g: points - float(self.lose.get(g, 0)) for g, points in max_points.items()}
-
-
-def load_samples(assignment: str, root: Path = REPO_ROOT) -> dict[str, Sample]:
-    """The sample submissions in ``samples/<assignment>/*.yml``, by name."""
-    samples = {}
-    for path in sorted((root / "samples" / assignment).glob("*.yml")):
-        data = yaml.safe_load(path.read_text()) or {}
-        samples[path.stem] = Sample(name=path.stem, **data)
-    if not samples:
-        raise CourseError(f"no sample submissions in samples/{assignment}/")
-    return samples
-
-
-def build_submission(source_nb: dict[str, Any], release_nb: dict[str, Any], sample: Sample) -> dict[str, Any]:
-    """The notebook a learner would hand in for ``sample``.
-
-    Starts from the released notebook (what a learner receives); unless the
-    sample is blank, fills each solution cell with the reference solution and
-    then applies the sample's replacements (cell id -> new source).
-    """
-    nb = notebooks.normalise(release_nb)
-    if sample.blank:
-        return nb
-    reference = {c["id"]: reference_source(c["source"]) for c in source_nb["cells"] if nbgrader_cell(c).get("solution")}
-    ids = {c["id"] for c in nb["cells"]}
-    missing = set(sample.replace) - ids
-    if missing:
-        raise CourseError(f"sample {sample.name} replaces cells that do not exist: {sorted(missing)}")
-    for cell in nb["cells"]:
-        if cell["id"] in reference:
-            cell["source"] = reference[cell["id"]]
-        if cell["id"] in sample.replace:
-            cell["source"] = sample.replace[cell["id"]].rstrip("\n")
-    return nb
-
-
-# --------------------------------------------------------------------------- data the kernels share
-
-#: Notebook metadata key: what an assignment loads, prepared once before grading.
-PREPARE_KEY = "tfcert_prepare"
-
-
-def prepare_data(items: Iterable[str]) -> list[str]:
-    """Fill the data cache with what an assignment loads; returns the items prepared.
-
-    Sandboxed grading kernels see the grader's cache read-only (their own
-    writes go to a private folder that vanishes), so whatever is cached here
-    first is built once per machine instead of once per submission. Items:
-    ``"glyphs"`` (every split of an embedded set), ``"csv:NAME"``,
-    ``"json:NAME"``, ``"raw:NAME"`` (:func:`tfcert.datasets.to_raw_csv`),
-    ``"tfds:NAME"`` (the local TFDS builder) and ``"pretrained:scenes"``.
-
-    Example:
-        >>> prepare_data(["digits", "csv:breast_cancer"])
-        ['digits', 'csv:breast_cancer']
-        >>> prepare_data(["nonsense:x"])
-        Traceback (most recent call last):
-        ...
-        tfcert.course.CourseError: unknown data to prepare 'nonsense:x': use NAME, csv:NAME, json:NAME, raw:NAME, tfds:NAME or pretrained:scenes
-    """
-    from tfcert import datasets, quiet_tensorflow
-
-    quiet_tensorflow()  # TFDS and the pretrained base import TensorFlow
-    done = []
-    for item in items:
-        kind, _, name = item.rpartition(":")
-        if kind == "" and name in datasets.names():
-            for split in (*datasets.LEARNER_SPLITS, datasets.HELDOUT_SPLIT):
-                datasets.arrays(name, split)
-        elif kind in ("csv", "json", "raw"):
-            writer = {"csv": datasets.to_csv, "json": datasets.to_json, "raw": datasets.to_raw_csv}[kind]
-            for split in (datasets.LEARNER_SPLITS if kind != "raw" else ("validation",)):
-                writer(name, split)
-        elif kind == "tfds":
-            from tfcert.datasets import tfds_builders
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                tfds_builders.tfds_load(name, split="train")
-        elif item == "pretrained:scenes":
-            from tfcert import pretrained
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                pretrained.scenes_base_path()
-        else:
-            raise CourseError(f"unknown data to prepare {item!r}: use NAME, csv:NAME, json:NAME, raw:NAME, "
-                              "tfds:NAME or pretrained:scenes")
-        done.append(item)
-    return done
-
-
-# --------------------------------------------------------------------------- course directory
-
-
-def assignments(root: Path = REPO_ROOT) -> list[str]:
-    """The assignments of a course: the folders of ``source/``, sorted.
-
-    Example:
-        >>> assignments()[:1]
-        ['d1_developer_skills']
-    """
-    return sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir())
 
 
 def default_workers(cpus: int | None = None) -> int:
@@ -236,13 +72,15 @@ class Course:
 
     @classmethod
     def scratch_copy(cls, repo: Path, target: str | Path) -> "Course":
-        """A fresh course directory at ``target`` with the repository's config and sources."""
+        """A fresh course directory at ``target`` with the repository's config, sources, samples and checklist."""
         target = Path(target)
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
         shutil.copy(repo / "nbgrader_config.py", target / "nbgrader_config.py")
-        shutil.copytree(repo / "source", target / "source", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "models"))
+        shutil.copy(repo / "checklist.yml", target / "checklist.yml")
+        for folder in ("source", "samples"):
+            shutil.copytree(repo / folder, target / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "models"))
         return cls(target)
 
     def nbgrader(self, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
@@ -264,8 +102,7 @@ class Course:
         return out
 
     def notebook_path(self, directory: str, assignment: str, student: str | None = None) -> Path:
-        parts = [directory] + ([student] if student else []) + [assignment, f"{assignment}.ipynb"]
-        return self.root.joinpath(*parts)
+        return paths.notebook_path(self.root, directory, assignment, student)
 
     def submit(self, student: str, assignment: str, nb: dict[str, Any] | str) -> Path:
         """Place a submission where ``nbgrader autograde`` looks for it (text is written verbatim)."""
@@ -275,6 +112,14 @@ class Course:
         path.parent.mkdir(parents=True)
         path.write_text(nb if isinstance(nb, str) else notebooks.normalised_text(nb))
         return path
+
+    def submit_sample(self, student: str, assignment: str, sample: str | samples.Sample) -> Path:
+        """Hand in a sample submission (this course's ``samples/<assignment>/<sample>.yml``) built on its release."""
+        if isinstance(sample, str):
+            sample = samples.load_samples(assignment, self.root)[sample]
+        source = notebooks.read(self.notebook_path("source", assignment))
+        release = notebooks.read(self.notebook_path("release", assignment))
+        return self.submit(student, assignment, samples.build_submission(source, release, sample))
 
     def students(self, assignment: str) -> list[str]:
         base = self.root / "submitted"
@@ -298,7 +143,7 @@ class Course:
         from tqdm.auto import tqdm
 
         chosen = list(students) if students is not None else self.students(assignment)
-        prepare_data(notebooks.read(self.notebook_path("source", assignment)).get("metadata", {}).get(PREPARE_KEY, []))
+        manifest.prepare(manifest.load(assignment, self.root))
         outcome: dict[str, str | None] = {}
         bar = tqdm(total=len(chosen), desc=f"autograde {assignment}", unit="submission", disable=not progress)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -353,10 +198,10 @@ class Course:
             if not path.exists():
                 continue
             for cell in notebooks.read_with_outputs(path)["cells"]:
-                meta = nbgrader_cell(cell)
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-                if meta.get("grade") and cell["cell_type"] == "code" and errors:
-                    found.setdefault(student, []).append((meta["grade_id"], short_error(errors[0])[0]))
+                if notebooks.is_graded(cell) and cell["cell_type"] == "code" and errors:
+                    found.setdefault(student, []).append((notebooks.nbgrader_meta(cell)["grade_id"],
+                                                          short_error(errors[0])[0]))
         return found
 
     def export_csv(self) -> str:
@@ -391,17 +236,3 @@ def grade_table(scores: list[CellScore]) -> str:
     rows.append(["total", *totals])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows)
-
-
-def leaked_markers(text: str) -> list[str]:
-    """Solution or hidden-test markers found in ``text`` (empty if none).
-
-    Example:
-        >>> leaked_markers("x = 1  ### BEGIN SOLUTION")
-        ['BEGIN SOLUTION']
-    """
-    return [m for m in MARKERS if m in text]
-
-
-def parse_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))

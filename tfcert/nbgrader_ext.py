@@ -20,12 +20,13 @@ Example:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
+
+from tfcert import notebooks
 
 COURSE_ID = "tfcert"
 
@@ -37,7 +38,7 @@ def open_gradebook(course_root: Path):
     return Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id=COURSE_ID)
 
 
-HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+HIDDEN_BLOCK = notebooks.marker_block(notebooks.BEGIN_HIDDEN_TESTS, notebooks.END_HIDDEN_TESTS)
 HIDDEN_NOTE = "# (hidden tests ran here)\n"
 
 
@@ -70,7 +71,7 @@ class HideHiddenTests(Preprocessor):
         if cell.cell_type != "code":
             return cell, resources
         cell.source = strip_hidden_tests(cell.source)
-        is_test = cell.get("metadata", {}).get("nbgrader", {}).get("grade", False)
+        is_test = notebooks.is_graded(cell)
         kept = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":

@@ -24,7 +24,7 @@ from typing import Any
 
 from tfcert import notebooks
 
-VERIFY_TAG = "verify"
+VERIFY_TAG = notebooks.VERIFY_TAG
 #: What a verified cell may assume, and all it may assume.
 PREAMBLE = "import os, subprocess, sys, tempfile\nfrom pathlib import Path\nfrom tfcert import grading\n"
 TIMEOUT_S = 900
@@ -63,13 +63,9 @@ def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float
 
 def verified_cells(nb: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """``cell id -> (grade_id, source)`` for the graded cells tagged ``verify``."""
-    found = {}
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {})
-        if cell["cell_type"] == "code" and meta.get("nbgrader", {}).get("grade") and VERIFY_TAG in meta.get("tags", []):
-            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            found[cell["id"]] = (meta["nbgrader"]["grade_id"], source)
-    return found
+    return {cell["id"]: (notebooks.nbgrader_meta(cell)["grade_id"], notebooks.source_text(cell))
+            for cell in nb["cells"]
+            if cell["cell_type"] == "code" and notebooks.is_graded(cell) and VERIFY_TAG in notebooks.tags(cell)}
 
 
 def verify_submission(course_root: Path, assignment: str, student: str) -> dict[str, str]:
