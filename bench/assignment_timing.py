@@ -54,7 +54,7 @@ def bench_one(assignment: str, runs_wanted: int) -> None:
     """Time the reference notebook of one assignment and print the table."""
     path = paths.notebook_path(paths.REPO_ROOT, "source", assignment)
     nb = nbformat.read(path, as_version=4)
-    training = [c.id for c in nb.cells if notebooks.TRAIN_TAG in c.get("metadata", {}).get("tags", [])]
+    training = [c.id for c in nb.cells if notebooks.TRAIN_TAG in notebooks.tags(c)]
 
     runs = []
     for run in range(runs_wanted):
