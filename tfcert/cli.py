@@ -88,7 +88,7 @@ def _demo_one(crs: course.Course, assignment: str, args: argparse.Namespace) -> 
     from tfcert import sandbox
 
     where = ("in a bubblewrap sandbox: no network, no view of source/ or the gradebook" if sandbox.available()
-             else "WITHOUT a sandbox (install bubblewrap to grade untrusted code)")
+             else f"WITHOUT a sandbox ({sandbox.unavailable_reason()})")
     print(f"3. autograding {where}; each submission is re-executed and its saved models are checked "
           "in a clean process")
     outcome = crs.autograde(assignment, chosen, workers=args.workers)
@@ -101,8 +101,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from tfcert import sandbox
 
     if not sandbox.available() and not args.no_sandbox:
-        print("refusing to run learner code unsandboxed: install bubblewrap (apt-get install bubblewrap), "
-              "or pass --no-sandbox to grade trusted submissions without it", file=sys.stderr)
+        print(f"refusing to run learner code unsandboxed: {sandbox.unavailable_reason()}; "
+              "pass --no-sandbox to grade trusted submissions without it", file=sys.stderr)
         return 2
     if args.no_sandbox:
         os.environ["TFCERT_SANDBOX"] = "off"
@@ -145,6 +145,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     import tfcert
 
     print(f"python      {platform.python_version()}")
+    tfcert.import_tensorflow_quietly()  # before setup() imports it: no native start-up lines in the report
     info = tfcert.setup()
     import keras
     import tensorflow as tf
@@ -153,6 +154,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"tensorflow  {tf.__version__}{'' if ok else '  (too old: the course needs >= 2.20)'}")
     print(f"keras       {keras.__version__}")
     print(f"devices     {', '.join(info['devices'])}   colab: {info['in_colab']}")
+    from tfcert import sandbox
+
+    reason = sandbox.unavailable_reason()
+    print(f"sandbox     {sandbox.bwrap_executable()}: ok" if reason is None else f"sandbox     off: {reason}")
     from tfcert import datasets
 
     x, _ = datasets.load("digits", split="train", as_numpy=True)

