@@ -13,8 +13,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
+from types import ModuleType
+from typing import Iterator
 
 __version__ = "0.1.0"
 
@@ -58,6 +62,88 @@ def quiet_tensorflow() -> None:
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
+#: TensorFlow's native start-up lines (absl and C++ logging, written to file descriptor 2
+#: while TensorFlow loads and finds its devices), which no environment variable silences.
+#: :func:`import_tensorflow_quietly` drops them; nbgrader's ``IgnorePattern`` uses the same pattern.
+TF_STARTUP_NOISE = re.compile(
+    r"absl::InitializeLog|cudart_stub\.cc|cuda_platform\.cc|cuInit|Could not find cuda drivers"
+    r"|oneDNN custom operations|This TensorFlow binary is optimized|To enable the following instructions"
+    r"|computation placer|Unable to register cu(DNN|FFT|BLAS) factory|TF-TRT Warning|successful NUMA node read"
+)
+
+
+def import_tensorflow_quietly() -> ModuleType:
+    """Import TensorFlow and let it find its devices without its native start-up lines on stderr.
+
+    TensorFlow's C++ side writes "All log messages before absl::InitializeLog()",
+    "Could not find cuda drivers", "failed call to cuInit", ... straight to file
+    descriptor 2 while it loads and initialises its platforms, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says. For the course's own processes (the command
+    line, the grading coordinator) this points descriptor 2 through a filter
+    that drops the lines :data:`TF_STARTUP_NOISE` matches, for that moment only:
+    every other line passes through, and afterwards stderr is untouched, so real
+    errors still show. Also applies :func:`quiet_tensorflow`. Once TensorFlow is
+    imported, this only returns it.
+
+    Example:
+        >>> tf = import_tensorflow_quietly()
+        >>> tf.__name__, int(tf.constant(2) * 21)
+        ('tensorflow', 42)
+    """
+    quiet_tensorflow()
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    with _stderr_without(TF_STARTUP_NOISE):
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA platform's start-up lines come now, not at the first op
+    return tf
+
+
+@contextlib.contextmanager
+def _stderr_without(noise: re.Pattern[str]) -> Iterator[None]:
+    r"""While the block runs, lines written to file descriptor 2 that ``noise`` matches are dropped; the rest pass on.
+
+    Example (descriptor 2 of a fresh process, written to the way native code writes):
+        >>> import subprocess
+        >>> code = ("import os, re, tfcert\n"
+        ...         "with tfcert._stderr_without(re.compile('cudart_stub')):\n"
+        ...         "    os.write(2, b'I0000 cudart_stub.cc:31] Could not find cuda drivers\\nreal error\\n')\n"
+        ...         "os.write(2, b'after the block: cudart_stub.cc shows again\\n')")
+        >>> print(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr, end="")
+        real error
+        after the block: cudart_stub.cc shows again
+    """
+    import threading
+
+    sys.stderr.flush()
+    try:
+        original = os.dup(2)
+    except OSError:  # no descriptor 2 at all (pythonw): nothing to filter
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def copy_wanted_lines() -> None:
+        with open(read_end, "rb") as lines:
+            for line in lines:
+                if not noise.search(line.decode("utf-8", "replace")):
+                    os.write(original, line)
+
+    copier = threading.Thread(target=copy_wanted_lines, daemon=True, name="tfcert-stderr-filter")
+    copier.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(original, 2)  # the pipe loses its last writer, so the copier reaches its end
+        copier.join(timeout=10)
+        if not copier.is_alive():  # else a child process still holds the pipe: keep the way out open
+            os.close(original)
+
+
 def in_colab() -> bool:
     """True when running inside a Google Colab runtime.
 
@@ -97,7 +183,8 @@ def setup(seed: int = 42) -> dict[str, object]:
     return {"seed": seed, "in_colab": in_colab(), "devices": devices}
 
 
-_SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "notebooks", "plots", "pretrained")
+_SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "lint", "manifest", "notebooks", "paths", "plots",
+               "pretrained", "probe", "samples", "sandbox", "verify")
 
 
 def __getattr__(name: str) -> object:
