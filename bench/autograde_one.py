@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from tfcert import QUIET_TF_ENV, course, grading, manifest, notebooks, paths
+from tfcert import probe as probe_client
 
 
 def timed(action) -> float:
@@ -56,10 +57,9 @@ def bench_one(a: str, root: Path, runs: int) -> None:
             for _ in range(runs):
                 bare.append(timed(lambda: subprocess.run([sys.executable, "-c", "import tensorflow"], env=env,
                                                          capture_output=True, check=True)))
-                grading._REPORTS.clear()
-                grading._SERVER.stop()
+                probe_client.reset()
                 cold.append(timed(lambda: grading.model_report(model, dataset=probe.dataset)))
-                grading._REPORTS.clear()
+                probe_client.reset(keep_process=True)
                 warm.append(timed(lambda: grading.model_report(model, dataset=probe.dataset)))
             probes[probe.model] = (bare, cold, warm)
 

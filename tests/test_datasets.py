@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tfcert import datasets
-from tfcert.datasets import glyphs
+from tfcert.datasets import glyphs, kinds
 
 
 def digest(*arrays: np.ndarray) -> str:
@@ -27,6 +30,22 @@ def fresh_cache(tmp_path, monkeypatch):
     datasets._registry._MEMORY.clear()
     yield tmp_path / "data"
     datasets._registry._MEMORY.clear()
+
+
+@pytest.fixture(scope="module")
+def folder_cache(tmp_path_factory) -> Path:
+    """A cache that holds the scenes_binary image folders, built once for the tests that read them."""
+    cache = tmp_path_factory.mktemp("folders") / "data"
+    before = os.environ.get("TFCERT_DATA_DIR")
+    os.environ["TFCERT_DATA_DIR"] = str(cache)
+    try:
+        datasets.to_image_folders("scenes_binary")
+    finally:
+        if before is None:
+            del os.environ["TFCERT_DATA_DIR"]
+        else:
+            os.environ["TFCERT_DATA_DIR"] = before
+    return cache
 
 
 def test_same_seed_same_bytes_across_runs_and_processes():
@@ -46,24 +65,25 @@ def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
     for split in ("train", "validation", "heldout"):
         x, y = datasets.arrays(name, split)
         assert len(x) == len(y) == spec.sizes[split]
-        if spec.kind == "classification":
+        if isinstance(spec.kind, (kinds.ImageKind, kinds.TableKind)):
             assert x.shape[1:] == spec.input_shape and x.dtype == np.float32
             assert set(np.unique(y)) == set(range(spec.num_classes)), "every class in every split"
             rows[split] = {row.tobytes() for row in x.reshape(len(x), -1)}
-        elif spec.kind in ("text", "corpus"):
+        elif isinstance(spec.kind, (kinds.TextKind, kinds.CorpusKind)):
             assert x.dtype.kind == "U" and all(len(t) > 0 for t in x)
-            if spec.kind == "text":
+            if isinstance(spec.kind, kinds.TextKind):
                 assert set(np.unique(y)) == set(range(spec.num_classes))
             rows[split] = set(x.tolist())
         else:
+            assert isinstance(spec.kind, kinds.SeriesKind)
             assert y.shape[1:] == spec.input_shape and y.dtype == np.float32 and np.isfinite(y).all()
             assert np.all(np.diff(x) > 0), "time runs forward within a split"
             rows[split] = set(x.tolist())
-    if spec.kind != "corpus":
+    if not isinstance(spec.kind, kinds.CorpusKind):
         assert not rows["train"] & rows["validation"]
         assert not rows["train"] & rows["heldout"]
         assert not rows["validation"] & rows["heldout"]
-    if spec.kind == "series":
+    if isinstance(spec.kind, kinds.SeriesKind):
         assert max(rows["train"]) < min(rows["validation"]) < min(rows["heldout"]), "splits follow each other in time"
 
 
@@ -161,8 +181,9 @@ def test_csv_and_json_files_hold_the_same_data(name, fresh_cache):
     records = json.loads(datasets.to_json(name, "validation").read_text())
     assert len(table) == len(records) == len(labels)
     assert list(table.columns) == list(records[0])
-    values = table.iloc[:, 1:] if datasets.DATASETS[name].kind == "series" else table["label"]
-    expected = labels.reshape(len(labels), -1) if datasets.DATASETS[name].kind == "series" else labels
+    is_series = isinstance(datasets.DATASETS[name].kind, kinds.SeriesKind)
+    values = table.iloc[:, 1:] if is_series else table["label"]
+    expected = labels.reshape(len(labels), -1) if is_series else labels
     assert np.allclose(np.asarray(values, dtype="float64").reshape(expected.shape), expected, rtol=1e-5)
 
 
@@ -170,7 +191,8 @@ def test_a_damaged_csv_is_written_again(fresh_cache):
     path = datasets.to_csv("breast_cancer", "train")
     good = path.read_text()
     path.write_text(good[:100])
-    assert datasets.to_csv("breast_cancer", "train").read_text() == good
+    with pytest.warns(UserWarning, match="unusable .*; rebuilding it"):
+        assert datasets.to_csv("breast_cancer", "train").read_text() == good
 
 
 def test_files_are_only_written_for_learner_splits():
@@ -178,10 +200,11 @@ def test_files_are_only_written_for_learner_splits():
         datasets.to_csv("digits", "heldout")
 
 
-def test_image_folders_are_labelled_by_directory_and_vary_in_size(fresh_cache):
+def test_image_folders_are_labelled_by_directory_and_vary_in_size(folder_cache, monkeypatch):
     import keras
     from PIL import Image
 
+    monkeypatch.setenv("TFCERT_DATA_DIR", str(folder_cache))
     root = datasets.to_image_folders("scenes_binary")
     files = sorted((root / "train").rglob("*.jpg"))
     assert len(files) == datasets.DATASETS["scenes_binary"].sizes["train"]
@@ -195,12 +218,15 @@ def test_image_folders_are_labelled_by_directory_and_vary_in_size(fresh_cache):
     assert np.bincount(folder_labels).tolist() == np.bincount(labels).tolist()
 
 
-def test_a_damaged_image_folder_is_written_again(fresh_cache):
+def test_a_damaged_image_folder_is_written_again(folder_cache, fresh_cache):
+    shutil.copytree(folder_cache, fresh_cache)
     root = datasets.to_image_folders("scenes_binary")
+    assert root.is_relative_to(fresh_cache)
     victim = next((root / "train" / "king").glob("*.jpg"))
     good = victim.read_bytes()
     victim.write_bytes(b"not a jpeg")
-    assert datasets.to_image_folders("scenes_binary") == root
+    with pytest.warns(UserWarning, match="scenes_binary image folders .* unusable"):
+        assert datasets.to_image_folders("scenes_binary") == root
     assert victim.read_bytes() == good
 
 
@@ -214,7 +240,7 @@ def test_a_shared_read_only_cache_is_used_without_writing(fresh_cache, tmp_path,
     try:
         mine = tmp_path / "private"
         monkeypatch.setenv("TFCERT_DATA_DIR", str(mine))
-        monkeypatch.setenv(datasets._registry.SHARED_ENV, str(shared))
+        monkeypatch.setenv(datasets._cache.SHARED_ENV, str(shared))
         datasets._registry._MEMORY.clear()
         assert digest(*datasets.arrays("glyphs", "validation")) == want
         assert datasets.to_csv("breast_cancer", "validation") == shared / csv_path.relative_to(fresh_cache)
@@ -240,3 +266,68 @@ def test_raw_csv_is_unlabelled_flat_integer_pixels(fresh_cache):
         datasets.to_raw_csv("breast_cancer")
     with pytest.raises(datasets.DatasetError, match="cannot be written"):
         datasets.to_raw_csv("glyphs", split="heldout")
+
+
+def test_each_kind_names_its_forms_and_metric():
+    assert datasets.forms("glyphs") == ("arrays", "csv", "json", "raw", "tfds")
+    assert datasets.forms("scenes_binary") == ("arrays", "csv", "json", "raw", "tfds", "folders")
+    assert datasets.forms("breast_cancer") == datasets.forms("reviews") == datasets.forms("synthetic") \
+        == datasets.forms("verses") == ("arrays", "csv", "json", "tfds")
+    metrics = {name: datasets.DATASETS[name].kind.metric for name in datasets.names()}
+    assert metrics["glyphs"] == metrics["breast_cancer"] == metrics["reviews"] == "accuracy"
+    assert metrics["stocks"] == "mae" and metrics["verses"] is None
+    assert datasets.DATASETS["breast_cancer"].feature_names()[0] == "mean_radius", "the lesson's table columns"
+
+
+def test_prepare_materialises_the_forms_an_assignment_names(fresh_cache, capsys):
+    assert datasets.prepare("breast_cancer", ["arrays", "csv", "json"]) == ["arrays", "csv", "json"]
+    written = sorted(p.name for p in (fresh_cache / "files").iterdir())
+    assert written == sorted(f"breast_cancer-v1.2-{split}.{suffix}{checksum}" for split in ("train", "validation")
+                             for suffix in ("csv", "json") for checksum in ("", ".sha256"))
+    assert datasets.prepare("digits", ["arrays", "tfds", "raw", "tfds"]) == ["arrays", "tfds", "raw"]
+    assert "Preparing tfcert_digits once" in capsys.readouterr().out
+    assert (fresh_cache / "tfds" / "digits-v1.sha256").exists()
+    assert list((fresh_cache / "files").glob("digits-v1.2-validation-raw1000.csv"))
+    before = {p: p.stat().st_mtime_ns for p in fresh_cache.rglob("*")}
+    datasets.prepare("breast_cancer", ["csv", "json"])
+    datasets.prepare("digits", ["tfds"])
+    assert {p: p.stat().st_mtime_ns for p in fresh_cache.rglob("*")} == before, "prepared once, then only read"
+
+
+@pytest.mark.parametrize("name, forms, message", [
+    ("glyphs", ["arrays", "folders"], "glyphs has no form 'folders': its forms are arrays, csv, json, raw, tfds"),
+    ("breast_cancer", ["raw"], "breast_cancer has no form 'raw': its forms are arrays, csv, json, tfds"),
+    ("glyphs", ["pictures"], "unknown form 'pictures': the forms are arrays, csv, json, raw, tfds, folders"),
+    ("fashion", ["arrays"], "unknown dataset 'fashion': the embedded datasets are breast_cancer"),
+])
+def test_prepare_refuses_a_form_the_set_does_not_have_before_writing_anything(name, forms, message, fresh_cache):
+    with pytest.raises(datasets.DatasetError, match=message):
+        datasets.prepare(name, forms)
+    assert not fresh_cache.exists(), "nothing was written"
+
+
+def test_image_folders_are_read_from_the_shared_cache_without_writing(folder_cache, tmp_path, monkeypatch):
+    """Sandboxed grading kernels use the folders the grader prepared instead of writing their own."""
+    folder_cache.chmod(0o555)
+    try:
+        mine = tmp_path / "private"
+        monkeypatch.setenv("TFCERT_DATA_DIR", str(mine))
+        monkeypatch.setenv(datasets._cache.SHARED_ENV, str(folder_cache))
+        assert datasets.to_image_folders("scenes_binary") == folder_cache / "files" / "scenes_binary-v2"
+        assert not mine.exists(), "nothing was written"
+    finally:
+        folder_cache.chmod(0o755)
+
+
+def test_a_damaged_shared_copy_is_never_used(fresh_cache, tmp_path, monkeypatch):
+    path = datasets.to_csv("breast_cancer", "validation")
+    good = path.read_text()
+    shared = tmp_path / "shared"
+    fresh_cache.rename(shared)
+    (shared / path.relative_to(fresh_cache)).write_text(good.replace("1\n", "0\n"))  # labels flipped
+    monkeypatch.setenv(datasets._cache.SHARED_ENV, str(shared))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = datasets.to_csv("breast_cancer", "validation")
+    assert again == fresh_cache / path.relative_to(fresh_cache) and again.read_text() == good
+    assert any("unusable (checksum mismatch); rebuilding it" in str(w.message) for w in caught)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfcert import grading
+from tfcert import grading, probe
 from tfcert.grading import GradingError, ModelReport
 
 
@@ -235,7 +235,7 @@ def test_history_checks(tmp_path):
 
 def test_in_process_probe_matches_the_clean_process(models, monkeypatch):
     clean = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
-    grading._REPORTS.clear()
+    probe.reset()
     monkeypatch.setenv("TFCERT_PROBE_IN_PROCESS", "1")
     here = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
     assert here[0] is not clean[0]
@@ -333,7 +333,7 @@ def test_the_probe_server_survives_noise_silence_and_death(script, answered):
     import sys
     import time
 
-    server = grading._ProbeServer([sys.executable, "-c", script])
+    server = probe._ProbeServer([sys.executable, "-c", script])
     started = time.monotonic()
     report = server.ask({"path": "m.keras"}, timeout=3)
     assert (report == {"error": None}) == answered

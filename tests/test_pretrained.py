@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 
 import pytest
 
 from tfcert import pretrained
+from tfcert.datasets._cache import checksum_file
 
 
 def test_the_course_base_is_a_frozen_ready_feature_extractor():
@@ -22,16 +24,26 @@ def test_a_shared_copy_is_used_instead_of_training_again(tmp_path, monkeypatch):
     shared = tmp_path / "shared"
     (shared / "pretrained").mkdir(parents=True)
     shutil.copy(built, shared / "pretrained" / built.name)
+    shutil.copy(checksum_file(built), shared / "pretrained")
     monkeypatch.setenv("TFCERT_DATA_SHARED", str(shared))
     monkeypatch.setenv("TFCERT_DATA_DIR", str(tmp_path / "empty"))
     assert pretrained.scenes_base_path() == shared / "pretrained" / built.name
     assert not (tmp_path / "empty").exists()
 
 
-def test_a_corrupt_base_file_is_not_used(tmp_path):
-    bad = tmp_path / "bad.keras"
-    bad.write_bytes(b"not a zip")
-    assert not pretrained._loads(bad)
+def test_a_corrupt_base_file_is_not_used(tmp_path, monkeypatch):
+    """A shared copy that does not match its checksum is passed over (with a warning) for a good one."""
+    built = pretrained.scenes_base_path()
+    shared = tmp_path / "shared" / "pretrained"
+    shared.mkdir(parents=True)
+    (shared / built.name).write_bytes(built.read_bytes()[:-100] + b"\0" * 100)
+    shutil.copy(checksum_file(built), shared)
+    monkeypatch.setenv("TFCERT_DATA_SHARED", str(shared.parent))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert pretrained.scenes_base_path() == built
+    assert any("unusable (checksum mismatch)" in str(w.message) for w in caught)
+    assert pretrained.cached_scenes_base() == built
 
 
 def test_the_pretraining_process_is_never_epoch_capped(monkeypatch):

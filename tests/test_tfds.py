@@ -17,7 +17,7 @@ def test_embedded_sets_load_through_tfds_offline(name, tmp_path):
     spec = datasets.DATASETS[name]
     assert len(items) == spec.sizes["validation"]
     _, labels = datasets.arrays(name, "validation")
-    if spec.kind in ("classification", "text"):
+    if spec.kind.supervised:
         got = np.array([int(label) for _, label in items])
         assert np.bincount(got).tolist() == np.bincount(labels).tolist(), "the same examples, shuffled"
     assert tfds.builder(BUILDERS[name].name, data_dir=str(tmp_path)).info.splits.keys() == {"train", "validation"}

@@ -1,13 +1,19 @@
 """The grader's clean process: inspect saved model files, one JSON report each.
 
-Run by :func:`tfcert.grading.model_report` as a server,
+Run by :func:`tfcert.probe.model_report` as a server,
 ``python -I -m tfcert._probe --serve``: one JSON request per line on stdin
-(``path``, ``display``, ``dataset``, ``fit_examples``, ``raw_csv``), one
+(``path``, ``display``, ``dataset``, ``fit_examples``, ``raw_csv``,
+``vocabulary``, ``vocabulary_display``, ``target``), one
 ``TFCERT-PROBE {report}`` line back.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
-the held-out split comes from :func:`tfcert.datasets.load_heldout`.
-Every problem becomes one actionable sentence in ``report["error"]``.
+the held-out data comes from :mod:`tfcert.datasets`. The dataset's kind
+(:mod:`tfcert.datasets.kinds`) gives the batch the model is called on first
+and the evaluation: accuracy for image, table and text classifiers (raw
+sentences, or token ids made with the learner's vocabulary file), MAE against
+the naive forecast for forecasters.
+Every problem becomes one actionable sentence in ``report["error"]`` (the
+model cannot be used) or ``report["metrics_error"]`` (it cannot be evaluated).
 """
 
 from __future__ import annotations
@@ -104,60 +110,79 @@ def _final_activation(model: Any) -> str | None:
     return None
 
 
-def _fit_to_input(model: Any, features: Any, shown: str, what: str) -> Any:
-    """``features`` as the model takes them: a missing trailing channel of 1 is added, nothing else changes."""
-    wanted = _shape(model.inputs[0].shape)[1:]
-    if len(wanted) == features.ndim and wanted[-1] == 1:
-        features = features[..., None]  # (n, 28, 28) images for a model that takes (28, 28, 1)
-    if len(wanted) != features.ndim - 1 or any(w not in (None, f) for w, f in zip(wanted, features.shape[1:])):
-        raise ValueError(f"{shown} takes inputs of shape {tuple(wanted)} per example but the {what} "
-                         f"examples have shape {tuple(features.shape[1:])}: build the model for the data as "
-                         "it is loaded (add a Flatten or Reshape layer inside the model instead of reshaping the data)")
-    return features
-
-
-def _predict_classes(model: Any, features: Any) -> Any:
-    """Class indices: argmax of several outputs, or a single sigmoid output above 0.5."""
-    import numpy as np
-
-    outputs = np.asarray(model.predict(features, batch_size=256, verbose=0))
-    if outputs.ndim == 1 or outputs.shape[-1] == 1:
-        return (outputs.reshape(len(outputs), -1)[:, 0] > 0.5).astype("int64")
-    return outputs.reshape(len(outputs), -1).argmax(axis=-1)
-
-
-def _accuracy(model: Any, features: Any, labels: Any, shown: str, what: str) -> float:
-    predicted = _predict_classes(model, _fit_to_input(model, features, shown, what))
-    return float((predicted == labels).mean())
-
-
-def _evaluate(model: Any, dataset: str, shown: str, fit_examples: int | None = None) -> dict[str, float]:
-    """Held-out accuracy; with ``fit_examples``, also the accuracy on the first N training examples."""
-    from tfcert.datasets import arrays, load_heldout
-
-    features, labels = load_heldout(dataset)
-    metrics = {"accuracy": _accuracy(model, features, labels, shown, f"held-out {dataset}"),
-               "examples": float(len(labels))}
-    if fit_examples:
-        x_fit, y_fit = arrays(dataset, "train")
-        metrics["train_accuracy"] = _accuracy(model, x_fit[:fit_examples], y_fit[:fit_examples], shown,
-                                              f"{dataset} training")
-    return metrics
-
-
 def _raw_predictions(model: Any, raw_csv: Path) -> list[int]:
     """The model's classes for a raw pixel file (``id, pixel_0, ...``, 0-255), prepared the canonical way."""
     import numpy as np
 
+    from tfcert.datasets.kinds import ClassifierKind
+
     table = np.loadtxt(raw_csv, delimiter=",", skiprows=1, dtype="float32", ndmin=2)
     wanted = [1 if d is None else d for d in _shape(model.inputs[0].shape)[1:]]
     images = (table[:, 1:] / 255.0).reshape(len(table), *wanted)
-    return [int(c) for c in _predict_classes(model, images)]
+    outputs = np.asarray(model.predict(images, batch_size=256, verbose=0))
+    return [int(c) for c in ClassifierKind.predicted_classes(outputs)]
+
+
+def _as_model_input(values: Any) -> Any:
+    """Arrays as Keras takes them: strings become a ``tf.string`` tensor (Keras refuses NumPy string arrays)."""
+    if getattr(values, "dtype", None) is not None and values.dtype.kind in "US":
+        import tensorflow as tf
+
+        return tf.constant(values)
+    return values
+
+
+def _description(model: Any) -> dict[str, Any]:
+    """What a report says about the model itself: layers, input and output, activation, parameters."""
+    import numpy as np
+
+    total = int(model.count_params())
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    return {"layer_classes": [type(layer).__name__ for layer in model.layers],
+            "input_shapes": [_shape(t.shape) for t in model.inputs],
+            "input_dtypes": [str(t.dtype) for t in model.inputs],
+            "output_shape": _shape(model.outputs[0].shape), "output_dtype": str(model.outputs[0].dtype),
+            "final_activation": _final_activation(model), "total_params": total, "trainable_params": trainable,
+            "non_trainable_params": total - trainable}
+
+
+def _smoke_test(model: Any, model_input: Any, spec: Any, shown: str) -> str | None:
+    """Call the model once on the sample batch of the dataset's kind; a sentence if that fails, else None."""
+    import numpy as np
+
+    from tfcert.datasets import kinds
+
+    batch_shape = model_input.batch_shape(2)
+    try:
+        batch = spec.kind.sample_batch(model_input, spec) if spec else kinds.default_sample_batch(model_input)
+        batch_shape = batch.values.shape
+        output = np.asarray(model(_as_model_input(batch.values), training=False))
+    except Exception as exc:
+        return (f"{shown} raised {type(exc).__name__} when called on a batch of shape {tuple(batch_shape)}: "
+                f"{_first_line(exc)}")
+    if not np.all(np.isfinite(output)):
+        return (f"{shown} outputs NaN or infinity on {batch.described_as}: training diverged; "
+                "lower the learning rate or normalise the inputs, then train and save again")
+    return None
+
+
+def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: Any) -> dict[str, Any]:
+    """The report's ``metrics`` and ``target``, measured by the dataset's kind on its held-out split."""
+    import numpy as np
+
+    from tfcert.datasets import kinds
+
+    def predict(values: Any) -> Any:
+        return np.asarray(model.predict(_as_model_input(values), batch_size=256, verbose=0))
+
+    probed = kinds.ProbedModel(shown=shown, input=model_input, predict=predict)
+    return {"metrics": spec.kind.evaluate(spec, probed, options), "target": spec.kind.graded_target(spec, options)}
 
 
 def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
-          raw_csv: Path | None = None) -> dict[str, Any]:
-    """Inspect ``path``; return the report dictionary (see ModelReport)."""
+          raw_csv: Path | None = None, *, vocabulary: Path | None = None, vocabulary_display: str | None = None,
+          target: str | None = None) -> dict[str, Any]:
+    """Inspect ``path``; return the report dictionary (see :class:`tfcert.probe.ModelReport`)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
     problem = _check_file(path, display)
     if path.is_file():
@@ -168,7 +193,9 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
 
     quiet_tensorflow()
     import keras
-    import numpy as np
+
+    from tfcert.datasets import kinds
+    from tfcert.datasets._registry import spec_for
 
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
@@ -179,33 +206,26 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
                 else "save it again with model.save and check that it reloads with keras.models.load_model")
         report["error"] = f"{path.name} could not be loaded ({type(exc).__name__}: {text}): {hint}"
         return report
+    report.update(_description(model))
 
-    report["layer_classes"] = [type(layer).__name__ for layer in model.layers]
-    report["input_shapes"] = [_shape(t.shape) for t in model.inputs]
-    report["input_dtypes"] = [str(t.dtype) for t in model.inputs]
-    report["output_shape"] = _shape(model.outputs[0].shape)
-    report["output_dtype"] = str(model.outputs[0].dtype)
-    report["final_activation"] = _final_activation(model)
-    report["total_params"] = int(model.count_params())
-    report["trainable_params"] = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    report["non_trainable_params"] = report["total_params"] - report["trainable_params"]
-
-    batch_shape = [2] + [1 if d is None else d for d in report["input_shapes"][0][1:]]
     try:
-        sample = np.zeros(batch_shape, dtype=report["input_dtypes"][0])
-        output = np.asarray(model(sample, training=False))
-        if not np.all(np.isfinite(output)):
-            report["error"] = (f"{path.name} outputs NaN or infinity on a batch of zeros: training diverged; "
-                               "lower the learning rate or normalise the inputs, then train and save again")
-            return report
-    except Exception as exc:
-        report["error"] = (f"{path.name} raised {type(exc).__name__} when called on a batch of shape "
-                           f"{tuple(batch_shape)}: {_first_line(exc)}")
+        spec, unknown_dataset = (spec_for(dataset) if dataset else None), None
+    except ValueError as exc:  # an unknown dataset: the evaluation below says so
+        spec, unknown_dataset = None, exc
+    model_input = kinds.ModelInput(tuple(report["input_shapes"][0][1:]), report["input_dtypes"][0])
+    report["error"] = _smoke_test(model, model_input, spec, path.name)
+    if report["error"]:
         return report
 
     if dataset:
+        options = kinds.EvaluationOptions(fit_examples=fit_examples, vocabulary=vocabulary,
+                                          vocabulary_shown=vocabulary_display, target=target)
         try:
-            report["metrics"] = _evaluate(model, dataset, path.name, fit_examples)
+            if spec is None:
+                raise unknown_dataset or ValueError(f"unknown dataset {dataset!r}")
+            report.update(_evaluation(model, model_input, spec, path.name, options))
+        except kinds.EvaluationError as exc:  # the kind's own sentence
+            report["metrics_error"] = str(exc)
         except ValueError as exc:
             report["metrics_error"] = str(exc) if str(exc).startswith(path.name) else (
                 f"{path.name} could not be evaluated on the held-out {dataset} data ({_first_line(exc)})")
@@ -221,10 +241,17 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
     return report
 
 
-def _safe_probe(model_path: Path, dataset: str | None, display: Path | None, fit_examples: int | None,
-                raw_csv: Path | None) -> dict[str, Any]:
+def _safe_probe(request: dict[str, Any]) -> dict[str, Any]:
+    """The report for one request; an unexpected failure becomes a report too, never a crash."""
+    model_path = Path(request["path"])
+
+    def optional_path(key: str) -> Path | None:
+        return Path(request[key]) if request.get(key) else None
+
     try:
-        return probe(model_path, dataset, display, fit_examples, raw_csv)
+        return probe(model_path, request.get("dataset"), optional_path("display"), request.get("fit_examples"),
+                     optional_path("raw_csv"), vocabulary=optional_path("vocabulary"),
+                     vocabulary_display=request.get("vocabulary_display"), target=request.get("target"))
     except Exception as exc:  # last resort: the grader must get a report, never a crash
         return {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
                 f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}
@@ -235,10 +262,7 @@ def serve() -> int:
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            report = _safe_probe(Path(request["path"]), request.get("dataset"),
-                                 Path(request["display"]) if request.get("display") else None,
-                                 request.get("fit_examples"),
-                                 Path(request["raw_csv"]) if request.get("raw_csv") else None)
+            report = _safe_probe(request)
         except (ValueError, KeyError, TypeError) as exc:
             report = {"path": "?", "error": f"bad probe request ({type(exc).__name__})", "metrics": {}}
         print("TFCERT-PROBE " + json.dumps(report), flush=True)

@@ -1,12 +1,15 @@
 """What the hidden tests call: checks on a saved model, made in a clean process.
 
 Hidden tests never trust numbers the learner's kernel computed. They call
-:func:`model_report`, which loads the saved ``.keras`` file in a separate Python
-process (isolated mode, no learner code, ``safe_mode=True``, Lambda layers
-refused, see :mod:`tfcert._probe`), and then one ``check_*`` function per
-graded property. A failed check raises :class:`GradingError` (an
-``AssertionError``) whose message is one sentence a learner can act on; the
-feedback shows that sentence and nothing of the test's source.
+:func:`model_report` (from :mod:`tfcert.probe`), which loads the saved
+``.keras`` file in a separate Python process (isolated mode, no learner code,
+``safe_mode=True``, Lambda layers refused, see :mod:`tfcert._probe`) and
+measures it on held-out data by the dataset's kind, and then one ``check_*``
+function per graded property (:func:`check_metric` for accuracy,
+:func:`check_forecast` for forecasters). A failed check raises
+:class:`GradingError` (an ``AssertionError``) whose message is one sentence a
+learner can act on; the feedback shows that sentence and nothing of the
+test's source.
 
 Example:
     >>> report = ModelReport(path="models/m.keras", error=None, input_shapes=[[None, 8, 8]])
@@ -19,212 +22,25 @@ Example:
 
 from __future__ import annotations
 
-import atexit
 import json
 import math
 import os
-import queue
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-#: Seconds the clean process may take to load, call and evaluate one model.
-PROBE_TIMEOUT_S = 180
+from tfcert.history import history_path_for
+from tfcert.probe import PROBE_TIMEOUT_S, ModelReport, fmt_shape, model_report
+
+__all__ = [
+    "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "GradingError", "ModelReport", "check_file_size", "check_final_activation",
+    "check_forecast", "check_generalisation_gap", "check_hidden_layers", "check_history", "check_input_dtype",
+    "check_input_shape", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
+    "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
+]
 
 
 class GradingError(AssertionError):
     """A graded check failed; the message says what to change."""
-
-
-@dataclass
-class ModelReport:
-    """What the clean process found in a saved model file."""
-
-    path: str
-    error: str | None = None
-    file_bytes: int | None = None
-    input_shapes: list[list[int | None]] = field(default_factory=list)
-    input_dtypes: list[str] = field(default_factory=list)
-    output_shape: list[int | None] = field(default_factory=list)
-    output_dtype: str | None = None
-    final_activation: str | None = None
-    total_params: int = 0
-    trainable_params: int = 0
-    non_trainable_params: int = 0
-    layer_classes: list[str] = field(default_factory=list)
-    metrics: dict[str, float] = field(default_factory=dict)
-    metrics_error: str | None = None
-    raw_predictions: list[int] | None = None
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-
-def fmt_shape(shape: Sequence[int | None]) -> str:
-    """Format a shape the way Keras prints it.
-
-    Example:
-        >>> fmt_shape([None, 28, 28, 1])
-        '(None, 28, 28, 1)'
-        >>> fmt_shape([None])
-        '(None,)'
-    """
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-_REPORTS: dict[tuple[Any, ...], ModelReport] = {}
-
-
-def _probe_env() -> dict[str, str]:
-    from tfcert import QUIET_TF_ENV
-
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV", "TFCERT_PROBE_GPUS",
-            "TFCERT_DATA_DIR", "TFCERT_DATA_SHARED")
-    env = {key: os.environ[key] for key in keep if key in os.environ}
-    env.update(QUIET_TF_ENV)
-    env["KERAS_BACKEND"] = "tensorflow"
-    return env
-
-
-def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeout: float = PROBE_TIMEOUT_S, *,
-                 fit_examples: int | None = None, raw_csv: str | os.PathLike[str] | None = None) -> ModelReport:
-    """Inspect a saved model in a clean process; cached per file version.
-
-    Args:
-        path: the ``.keras`` file the learner saved.
-        dataset: an embedded dataset whose held-out split the model is
-            evaluated on (``report.metrics["accuracy"]``), or None.
-        timeout: seconds before the clean process is stopped.
-        fit_examples: also measure the accuracy on the first N training
-            examples of ``dataset`` (``report.metrics["train_accuracy"]``), the
-            ones the learner was told to train on: the grader's own view of
-            the generalisation gap.
-        raw_csv: a raw pixel file (:func:`tfcert.datasets.to_raw_csv`); the clean
-            process predicts its classes, preparing the rows the canonical way
-            (scaled to [0, 1], reshaped to the model's input): ``report.raw_predictions``.
-
-    Never raises for a bad file: problems land in ``report.error``. Processes
-    that run no learner code (the out-of-kernel verifier) set
-    ``TFCERT_PROBE_IN_PROCESS=1`` to probe in place and skip one TensorFlow import.
-
-    Example:
-        >>> model_report("models/missing.keras").error
-        "no model file at models/missing.keras: run the cell that trains and saves it with model.save('models/missing.keras')"
-    """
-    path = Path(path)
-    stat = path.stat() if path.exists() else None
-    options = {"fit_examples": fit_examples, "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None}
-    key = (str(path.resolve()), stat.st_mtime_ns if stat else -1, stat.st_size if stat else -1, dataset,
-           *options.values())
-    if key in _REPORTS:
-        return _REPORTS[key]
-    if os.environ.get("TFCERT_PROBE_IN_PROCESS") == "1":
-        raw = _probe_here(path, dataset, options)
-    else:
-        raw = _probe_in_server(path, dataset, timeout, options)
-    raw["path"] = str(path)
-    known = {f for f in ModelReport.__dataclass_fields__}
-    report = ModelReport(**{k: v for k, v in raw.items() if k in known})
-    if stat is not None:
-        _REPORTS[key] = report
-    return report
-
-
-def _probe_here(path: Path, dataset: str | None, options: dict[str, Any]) -> dict[str, Any]:
-    """Probe in this process: only for processes that run no learner code (tfcert.verify's)."""
-    from tfcert import _probe
-
-    raw_csv = Path(options["raw_csv"]) if options.get("raw_csv") else None
-    try:
-        return _probe.probe(path.resolve(), dataset, display=path, fit_examples=options.get("fit_examples"),
-                            raw_csv=raw_csv)
-    except Exception as exc:
-        return {"error": f"{path.name} could not be inspected ({type(exc).__name__}): save it again"}
-
-
-class _ProbeServer:
-    """One clean interpreter that inspects model after model, so TensorFlow is imported once per kernel.
-
-    It runs ``python -I -m tfcert._probe --serve``: no learner code, the same
-    isolation as a one-off probe, one JSON request per line on stdin and one
-    ``TFCERT-PROBE {report}`` line back (other output is skipped). A request
-    that times out or crashes the server kills it; the next request starts a
-    fresh one.
-    """
-
-    MARKER = "TFCERT-PROBE "
-
-    def __init__(self, command: list[str] | None = None) -> None:
-        self.command = command or [sys.executable, "-I", "-m", "tfcert._probe", "--serve"]
-        self.process: subprocess.Popen[str] | None = None
-        self.lines: queue.Queue[str | None] = queue.Queue()
-
-    def _start(self) -> subprocess.Popen[str]:
-        if self.process is None or self.process.poll() is not None:
-            workdir = tempfile.mkdtemp(prefix="tfcert-probe-")
-            self.process = subprocess.Popen(
-                self.command, cwd=workdir, env=_probe_env(),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-            self.lines = queue.Queue()
-            threading.Thread(target=self._pump, args=(self.process, self.lines), daemon=True).start()
-        return self.process
-
-    @staticmethod
-    def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-        """Move the server's stdout lines to ``lines``; None once it closes."""
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any] | None:
-        """The report for ``request``; None if the server died or ran out of time (it is then stopped)."""
-        process = self._start()
-        assert process.stdin is not None
-        try:
-            process.stdin.write(json.dumps(request) + "\n")
-            process.stdin.flush()
-            deadline = time.monotonic() + timeout
-            while (left := deadline - time.monotonic()) > 0:
-                line = self.lines.get(timeout=left)
-                if line is None:  # the server died
-                    break
-                if line.startswith(self.MARKER):
-                    return json.loads(line[len(self.MARKER):])
-        except (OSError, ValueError, queue.Empty):
-            pass
-        self.stop()
-        return None
-
-
-_SERVER = _ProbeServer()
-atexit.register(_SERVER.stop)
-
-
-def _probe_in_server(path: Path, dataset: str | None, timeout: float, options: dict[str, Any]) -> dict[str, Any]:
-    """Probe in the clean probe process (the learner's kernel never touches the model)."""
-    request = {"path": str(path.resolve()), "display": str(path), "dataset": dataset, **options}
-    started = time.monotonic()
-    raw = _SERVER.ask(request, timeout)
-    if raw is not None:
-        return raw
-    if time.monotonic() - started >= timeout - 1:
-        return {"error": f"{path.name} took longer than {timeout:.0f} s to load and evaluate: make the model smaller"}
-    return {"error": f"{path.name} crashed the loader (no report came back): save the model again "
-                     "with model.save and check that keras.models.load_model reads it"}
 
 
 def check_loadable(report: ModelReport) -> None:
@@ -322,15 +138,42 @@ def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
             "normalise the inputs, or give the model a little more capacity within the budget")
 
 
-def history_path_for(model_path: str | os.PathLike[str]) -> Path:
-    """Where the training history of a saved model lives (next to it).
+def check_forecast(report: ModelReport, *, max_mae: float | None = None,
+                   max_ratio_to_naive: float | None = None) -> None:
+    """A forecaster's held-out MAE is at most ``max_mae``, and at most ``max_ratio_to_naive`` times the naive one's.
+
+    The clean process forecasts each held-out step one step ahead from the
+    window of values before it (``report.metrics["mae"]``) and compares it with
+    the naive forecast, the previous step's value (``["naive_mae"]``), on the
+    same steps. ``max_ratio_to_naive=1.0`` asks for a model at least as good as
+    the naive forecast.
 
     Example:
-        >>> str(history_path_for("models/digits.keras"))
-        'models/digits.history.json'
+        >>> report = ModelReport(path="m.keras", dataset="synthetic", target="value",
+        ...                      metrics={"mae": 7.5, "naive_mae": 6.0, "examples": 180.0})
+        >>> check_forecast(report, max_mae=8.0)
+        >>> check_forecast(report, max_ratio_to_naive=1.0)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras: its one-step-ahead forecasts of value on the 180 held-out steps of synthetic are off by 7.500 on average (MAE), 1.25 times the naive forecast's 6.000 (the previous value); the target is at most 1.00 times the naive MAE: use a longer window, normalise inside the model (a Normalization layer), and train for more epochs
     """
-    path = Path(model_path)
-    return path.with_name(path.stem + ".history.json")
+    check_loadable(report)
+    if report.metrics_error:
+        raise GradingError(report.metrics_error)
+    if "mae" not in report.metrics or "naive_mae" not in report.metrics:
+        raise GradingError(f"{report.name}: no held-out forecast was measured: the grader needs the name of a "
+                           "series dataset, model_report(path, dataset=...)")
+    mae, naive = report.metrics["mae"], report.metrics["naive_mae"]
+    ratio = mae / naive if naive > 0 else math.inf
+    steps = int(report.metrics.get("examples", 0))
+    measured = (f"{report.name}: its one-step-ahead forecasts of {report.target or 'the series'} on the {steps} "
+                f"held-out steps{f' of {report.dataset}' if report.dataset else ''} are off by {mae:.3f} on average "
+                f"(MAE), {ratio:.2f} times the naive forecast's {naive:.3f} (the previous value)")
+    advice = "use a longer window, normalise inside the model (a Normalization layer), and train for more epochs"
+    if max_mae is not None and not mae <= max_mae:
+        raise GradingError(f"{measured}; the target is an MAE of at most {max_mae:.3f}: {advice}")
+    if max_ratio_to_naive is not None and not ratio <= max_ratio_to_naive:
+        raise GradingError(f"{measured}; the target is at most {max_ratio_to_naive:.2f} times the naive MAE: {advice}")
 
 
 def load_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:

@@ -1,4 +1,4 @@
-"""Saving a training history next to its model, where the graders look for it."""
+"""Saving a training history next to its model, where the graders look for it (:func:`history_path_for`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tfcert.grading import history_path_for
+
+def history_path_for(model_path: str | os.PathLike[str]) -> Path:
+    """Where the training history of a saved model lives (next to it).
+
+    Example:
+        >>> str(history_path_for("models/digits.keras"))
+        'models/digits.history.json'
+    """
+    path = Path(model_path)
+    return path.with_name(path.stem + ".history.json")
 
 
 def save_history(history: Any, model_path: str | os.PathLike[str]) -> Path:

@@ -4,10 +4,10 @@ No ImageNet weights can be downloaded offline, so the course plays that part
 itself: :func:`scenes_base` is a small convolutional base trained once, on this
 machine, on the five-class ``scenes`` set (objects over photographs), and then
 reused on another set, ``scenes_binary`` (knights and kings), whose classes it
-never saw. It is cached as a ``.keras`` file (see
-:func:`tfcert.datasets.cache_dir`); the first call trains it in a separate
-process (about a minute on a 2-core CPU, seconds on a GPU) and shows the
-epochs as they go.
+never saw. It is cached as a checksummed ``.keras`` file like the datasets'
+files (see :mod:`tfcert.datasets._cache`: the grader's shared copy first); the
+first call trains it in a separate process (about a minute on a 2-core CPU,
+seconds on a GPU) and shows the epochs as they go.
 
 :func:`imagenet_base` is the same idea with a network that has seen ImageNet
 (MobileNetV2); it needs a network connection to fetch the weights. Both bases
@@ -45,27 +45,36 @@ def _relative() -> Path:
 
 
 def cached_scenes_base() -> Path | None:
-    """The cached course base if there is a valid copy (shared cache first), else None; never trains."""
-    from tfcert.datasets import cache_candidates
+    """The cached course base if there is a good copy (shared cache first, checked against its checksum), else None.
 
-    for candidate in cache_candidates(_relative()):
-        if candidate.exists() and _loads(candidate):
-            return candidate
-    return None
+    Never trains.
+
+    Example:
+        >>> cached_scenes_base() is None or cached_scenes_base().suffix == ".keras"
+        True
+    """
+    from tfcert.datasets._cache import find
+
+    return find(_relative())
 
 
 def scenes_base_path() -> Path:
-    """The cached course base, training it first (in a separate process) if no valid copy exists."""
-    from tfcert.datasets import cache_dir
+    """The cached course base, training it first (in a separate process) if no good copy exists.
 
-    cached = cached_scenes_base()
-    if cached is not None:
-        return cached
-    target = cache_dir() / _relative()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    A copy is good when it matches its checksum; the grader's shared cache
+    (``$TFCERT_DATA_SHARED``) is looked at first, so sandboxed kernels never
+    train it again.
+    """
+    from tfcert.datasets._cache import cache_dir, cached
+
+    return cached(_relative(), lambda scratch: _train_in_child(scratch, cache_dir() / _relative()),
+                  what="course's pretrained base")
+
+
+def _train_in_child(partial: Path, shown: Path) -> None:
+    """Train the base in a separate process, saving it to ``partial``; show its epochs as they go."""
     print(f"Training the course's pretrained base on `scenes` once (about a minute on a CPU); "
-          f"it is cached at {target}", flush=True)
-    partial = target.with_name(target.stem + ".partial.keras")
+          f"it is cached at {shown}", flush=True)
     with subprocess.Popen([sys.executable, "-m", "tfcert.pretrained", str(partial)], env=_training_env(), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL) as child:
         assert child.stdout is not None
@@ -77,8 +86,6 @@ def scenes_base_path() -> Path:
     if child.returncode != 0 or not partial.exists():
         tail = "".join(lines[-5:]).strip()
         raise RuntimeError(f"training the course's base failed (exit {child.returncode}): {tail}")
-    partial.replace(target)
-    return target
 
 
 def _training_env() -> dict[str, str]:
@@ -86,16 +93,6 @@ def _training_env() -> dict[str, str]:
     from tfcert import QUIET_TF_ENV
 
     return {**QUIET_TF_ENV, **{k: v for k, v in os.environ.items() if k != "KERAS_MAX_EPOCHS"}}
-
-
-def _loads(path: Path) -> bool:
-    import keras
-
-    try:
-        keras.models.load_model(path, compile=False)
-        return True
-    except Exception:
-        return False
 
 
 def scenes_base() -> Any:

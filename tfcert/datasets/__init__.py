@@ -3,8 +3,19 @@
 Every set is made or read locally and deterministically; nothing is downloaded.
 Generated sets are drawn from fixed seeds, and their ``heldout`` split, which
 only the graders use, from a grader-side seed that no learner split shares.
-Large sets are cached as ``.npz`` files under :func:`cache_dir` (outside the
-repository), checked against a SHA-256 on every load, and rebuilt if corrupt.
+
+Each set has a kind (:mod:`tfcert.datasets.kinds`: image, table, text, series
+or corpus) that decides its forms (:func:`forms`), how a split becomes a file,
+and how the grader measures a model of it (accuracy for classifiers, MAE
+against the naive forecast for forecasters). :func:`prepare` materialises
+forms ahead of time: large sets as ``.npz`` arrays, CSV and JSON files
+(:func:`to_csv`, :func:`to_json`), raw unlabelled image files
+(:func:`to_raw_csv`), image folders (:func:`to_image_folders`) and the local
+TFDS builders (:mod:`tfcert.datasets.tfds_builders`). They all go through one
+cache (:mod:`tfcert.datasets._cache`): outside the repository
+(:func:`cache_dir`, ``$TFCERT_DATA_DIR``), the grader's shared read-only copy
+(``$TFCERT_DATA_SHARED``) read first, every copy checked against its SHA-256
+and rebuilt if corrupt.
 
 Each set's data card is the docstring of the module that builds it
 (:func:`card` returns it): ``digits`` (:mod:`tfcert.datasets.digits`),
@@ -12,10 +23,7 @@ Each set's data card is the docstring of the module that builds it
 (:mod:`tfcert.datasets.tabular`), and ``synthetic``, ``seasonal_multi``,
 ``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`), ``reviews``,
 ``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`), ``scenes`` and
-``scenes_binary`` (:mod:`tfcert.datasets.scenes`, also as image folders through
-:func:`to_image_folders`). :func:`to_csv` and
-:func:`to_json` write a split as a file for the lessons on data formats;
-:func:`to_raw_csv` writes images as a raw, unlabelled test file.
+``scenes_binary`` (:mod:`tfcert.datasets.scenes`).
 
 Example:
     >>> x, y = load("digits", split="train", as_numpy=True)
@@ -24,21 +32,21 @@ Example:
     >>> load("digits", split="test")
     Traceback (most recent call last):
     ...
-    tfcert.datasets._registry.DatasetError: split 'test' is not available for digits: choose one of train, validation (the held-out split is kept for grading)
+    tfcert.datasets._errors.DatasetError: split 'test' is not available for digits: choose one of train, validation (the held-out split is kept for grading)
 """
 
 from __future__ import annotations
 
+from tfcert.datasets._cache import cache_candidates, cache_dir
+from tfcert.datasets._errors import DatasetError
 from tfcert.datasets._registry import (
     DATASETS,
     HELDOUT_SPLIT,
     LEARNER_SPLITS,
-    DatasetError,
     DatasetSpec,
     arrays,
-    cache_candidates,
-    cache_dir,
     card,
+    forms,
     load,
     load_heldout,
     names,
@@ -49,8 +57,8 @@ from tfcert.datasets import series as _series  # noqa: F401  (registers)
 from tfcert.datasets import tabular as _tabular  # noqa: F401  (registers)
 from tfcert.datasets import text as _text  # noqa: F401  (registers)
 from tfcert.datasets import scenes as _scenes  # noqa: F401  (registers)
-from tfcert.datasets._files import to_csv, to_json, to_raw_csv
-from tfcert.datasets.scenes import to_image_folders
+from tfcert.datasets._files import prepare, to_csv, to_image_folders, to_json, to_raw_csv
 
-__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_candidates", "cache_dir",
-           "card", "load", "load_heldout", "names", "to_csv", "to_json", "to_raw_csv", "to_image_folders"]
+__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_candidates",
+           "cache_dir", "card", "forms", "load", "load_heldout", "names", "prepare", "to_csv", "to_json",
+           "to_raw_csv", "to_image_folders"]

@@ -1,16 +1,23 @@
-"""The registry of embedded datasets, their splits, and the on-disk cache."""
+"""The registry of embedded datasets: their specs, their splits, and their arrays."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
+
+from tfcert.datasets._cache import SHARED_ENV, cache_candidates, cache_dir, cached
+from tfcert.datasets._errors import DatasetError
+
+if TYPE_CHECKING:
+    from tfcert.datasets.kinds import DataKind
+
+__all__ = ["ALL_SPLITS", "DATASETS", "GRADER_SEED", "HELDOUT_SPLIT", "LEARNER_SPLITS", "SHARED_ENV", "DatasetError",
+           "DatasetSpec", "arrays", "cache_candidates", "cache_dir", "card", "forms", "load", "load_heldout", "names",
+           "register", "spec_for"]
 
 #: Splits a learner may load. The grader-side split is never among them.
 LEARNER_SPLITS = ("train", "validation")
@@ -20,19 +27,21 @@ GRADER_SEED = 0x6AD3_5EED
 ALL_SPLITS = (*LEARNER_SPLITS, HELDOUT_SPLIT)
 
 
-class DatasetError(ValueError):
-    """A dataset request that cannot be served; the message says what to do instead."""
-
-
 @dataclass(frozen=True)
 class DatasetSpec:
-    """One embedded set: how to build a split, and what it holds.
+    """One embedded set: how to build a split, what it holds, and its kind.
 
     ``build(split)`` returns ``(features, labels)`` as NumPy arrays, the same
     bytes on every machine. ``cached`` sets are stored under :func:`cache_dir`.
-    ``kind`` is ``"classification"`` (labels are class indices into ``classes``),
-    or ``"series"`` (features are time steps, labels the values at those steps;
-    ``columns`` names the value columns).
+    ``kind`` is a :mod:`tfcert.datasets.kinds` instance (image, table, text,
+    series or corpus) that knows the set's forms, how it is graded and the
+    settings only that kind has. ``classes`` names the class indices of the
+    labels (empty for series and corpora).
+
+    Example:
+        >>> spec = DATASETS["digits"]
+        >>> spec.kind.name, spec.num_classes, spec.feature_names()[:2]
+        ('image', 10, ('pixel_0', 'pixel_1'))
     """
 
     name: str
@@ -41,21 +50,18 @@ class DatasetSpec:
     classes: tuple[str, ...]
     description: str
     module: str
+    kind: DataKind
     version: int = 1
     cached: bool = False
     sizes: dict[str, int] = field(default_factory=dict)
-    kind: str = "classification"
-    columns: tuple[str, ...] = ()
-    #: Files only: series whose time steps are days since 1970 get a ``date`` column.
-    time_is_date: bool = False
-    #: Files only: records carry the class name instead of its index.
-    label_names_in_records: bool = False
-    #: Files only: names of the feature columns (default ``pixel_0`` ...).
-    feature_names: Callable[[], tuple[str, ...]] | None = None
 
     @property
     def num_classes(self) -> int:
         return len(self.classes)
+
+    def feature_names(self) -> tuple[str, ...]:
+        """Names of the columns a model reads, as the CSV and JSON forms call them."""
+        return self.kind.feature_names(self)
 
 
 DATASETS: dict[str, DatasetSpec] = {}
@@ -79,86 +85,66 @@ def names() -> list[str]:
 
 
 def spec_for(name: str) -> DatasetSpec:
+    """The spec of a set; DatasetError naming the embedded sets if there is none.
+
+    Example:
+        >>> spec_for("glyphs").input_shape
+        (28, 28)
+    """
     if name not in DATASETS:
         raise DatasetError(f"unknown dataset {name!r}: the embedded datasets are {', '.join(names())}")
     return DATASETS[name]
 
 
-def cache_dir() -> Path:
-    """Where materialised data goes: ``$TFCERT_DATA_DIR``, else ``~/.cache/tfcert/data``."""
-    return Path(os.environ.get("TFCERT_DATA_DIR") or Path.home() / ".cache" / "tfcert" / "data")
-
-
-#: A read-only cache the grader fills before grading and shows to sandboxed kernels.
-SHARED_ENV = "TFCERT_DATA_SHARED"
-
-
-def cache_candidates(relative: str | Path) -> list[Path]:
-    """Where a cached item may already be: the shared read-only cache first, then :func:`cache_dir`.
-
-    Writes always go to :func:`cache_dir`; the shared cache (``$TFCERT_DATA_SHARED``)
-    saves every sandboxed grading kernel from regenerating the same data.
+def forms(name: str) -> tuple[str, ...]:
+    """The forms a set can be materialised in (see :func:`tfcert.datasets.prepare`).
 
     Example:
-        >>> cache_candidates("glyphs/v1/train.npz")[-1] == cache_dir() / "glyphs/v1/train.npz"
-        True
+        >>> forms("glyphs")
+        ('arrays', 'csv', 'json', 'raw', 'tfds')
+        >>> forms("scenes_binary")[-1], forms("synthetic")
+        ('folders', ('arrays', 'csv', 'json', 'tfds'))
     """
-    shared = os.environ.get(SHARED_ENV)
-    roots = [Path(shared)] if shared and Path(shared) != cache_dir() else []
-    return [root / relative for root in [*roots, cache_dir()]]
+    return spec_for(name).kind.forms
 
 
 def card(name: str) -> str:
-    """The data card of a set: what it is, how it is made, sizes, classes, the target."""
+    """The data card of a set: what it is, how it is made, sizes, classes, the target.
+
+    Example:
+        >>> card("digits").splitlines()[0]
+        "``digits``: scikit-learn's copy of the UCI handwritten digits."
+    """
     import importlib
 
     return importlib.import_module(spec_for(name).module).__doc__ or ""
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _cached_arrays(spec: DatasetSpec, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """A split of a large set, stored once as ``<name>/v<version>/<split>.npz`` in the cache."""
+    def build(scratch: Path) -> None:
+        features, labels = spec.build(split)
+        with scratch.open("wb") as handle:
+            np.savez(handle, features=features, labels=labels)
 
-
-def _cached_build(spec: DatasetSpec, split: str) -> tuple[np.ndarray, np.ndarray]:
-    relative = Path(spec.name) / f"v{spec.version}" / f"{split}.npz"
-    for data_file in cache_candidates(relative):
-        if not data_file.exists():
-            continue
-        try:
-            raw = data_file.read_bytes()
-            if data_file.with_suffix(".sha256").read_text().strip() != _sha256(raw):
-                raise ValueError("checksum mismatch")
-            with np.load(io.BytesIO(raw)) as stored:
-                return stored["features"], stored["labels"]
-        except Exception as exc:  # corrupt, truncated or tampered: never used
-            warnings.warn(f"the cached {spec.name}/{split} data at {data_file} was unusable ({exc}); rebuilding it",
-                          stacklevel=3)
-    data_file = cache_dir() / relative
-    folder, sum_file = data_file.parent, data_file.with_suffix(".sha256")
-    features, labels = spec.build(split)
-    buffer = io.BytesIO()
-    np.savez(buffer, features=features, labels=labels)
-    raw = buffer.getvalue()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = data_file.with_suffix(".partial")
-        partial.write_bytes(raw)
-        sum_file.write_text(_sha256(raw) + "\n")
-        partial.replace(data_file)
-    except OSError as exc:
-        raise DatasetError(f"cannot write the dataset cache in {folder} ({type(exc).__name__}: {exc.strerror or exc}): "
-                           "set the environment variable TFCERT_DATA_DIR to a writable folder") from None
-    return features, labels
+    path = cached(Path(spec.name) / f"v{spec.version}" / f"{split}.npz", build, what=f"{spec.name}/{split} data")
+    with np.load(io.BytesIO(path.read_bytes())) as stored:
+        return stored["features"], stored["labels"]
 
 
 def arrays(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(features, labels)`` of any split, the held-out one included (graders use this)."""
+    """``(features, labels)`` of any split, the held-out one included (graders use this).
+
+    Example:
+        >>> [len(part) for part in arrays("digits", "heldout")]
+        [297, 297]
+    """
     spec = spec_for(name)
     if split not in ALL_SPLITS:
         raise DatasetError(f"split {split!r} is not available for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
     key = (name, split)
     if key not in _MEMORY:
-        _MEMORY[key] = _cached_build(spec, split) if spec.cached else spec.build(split)
+        _MEMORY[key] = _cached_arrays(spec, split) if spec.cached else spec.build(split)
     return _MEMORY[key]
 
 
@@ -191,7 +177,7 @@ def load(name: str, split: str = "train", *, as_numpy: bool = False, batch_size:
 
 
 def load_heldout(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The grader's held-out split, as NumPy arrays. Used by :mod:`tfcert.grading`.
+    """The grader's held-out split, as NumPy arrays. Used by the grader's clean process.
 
     Example:
         >>> x, y = load_heldout("digits")

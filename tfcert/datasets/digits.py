@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import ImageKind
 
 SPLITS = {"train": slice(0, 1200), "validation": slice(1200, 1500), HELDOUT_SPLIT: slice(1500, None)}
 
@@ -34,6 +35,6 @@ def build(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 SPEC = register(DatasetSpec(
     name="digits", build=build, input_shape=(8, 8), classes=tuple(str(d) for d in range(10)),
-    description="8x8 handwritten digits from scikit-learn, 10 classes", module=__name__,
+    description="8x8 handwritten digits from scikit-learn, 10 classes", module=__name__, kind=ImageKind(),
     sizes={"train": 1200, "validation": 300, HELDOUT_SPLIT: 297},
 ))

@@ -31,6 +31,7 @@ import os
 import numpy as np
 
 from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import ImageKind
 
 CLASSES = {
     "umbrella": "\u2602", "sun": "\u2600", "star": "\u2605", "knight": "\u265e", "anchor": "\u2693",
@@ -137,5 +138,5 @@ def build(split: str) -> tuple[np.ndarray, np.ndarray]:
 SPEC = register(DatasetSpec(
     name="glyphs", build=build, input_shape=(28, 28), classes=tuple(CLASSES),
     description="28x28 pictograms rendered from matplotlib's fonts, 10 classes (Fashion-MNIST stand-in)",
-    module=__name__, cached=True, sizes=dict(SIZES),
+    module=__name__, kind=ImageKind(), cached=True, sizes=dict(SIZES),
 ))

@@ -34,15 +34,13 @@ from epoch to epoch: augmentation and early stopping are part of the lesson.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import functools
 import os
-import shutil
-from pathlib import Path
 
 import numpy as np
 
-from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, LEARNER_SPLITS, DatasetError, DatasetSpec, cache_dir, register
+from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import ImageKind
 
 SIDE = 150
 #: Bumped whenever the generated scenes change, so a stale cache is never reused.
@@ -159,51 +157,10 @@ def _builder(name: str):
     return build
 
 
-def to_image_folders(name: str) -> Path:
-    """Write ``<name>/{train,validation}/<class>/NNNNN.jpg`` under the cache folder; return ``<name>/``.
-
-    A manifest of SHA-256 sums is checked on every call; a missing or damaged
-    file makes the whole folder be written again.
-
-    Example:
-        >>> root = to_image_folders("scenes_binary")
-        >>> sorted(p.name for p in (root / "train").iterdir())
-        ['horse', 'king']
-    """
-    if name not in SETS:
-        raise DatasetError(f"{name!r} has no image-folder form: choose one of {', '.join(SETS)}")
-    root = cache_dir() / "files" / f"{name}-v{DATASETS_VERSION}"
-    manifest = root / "manifest.json"
-    if manifest.exists():
-        try:
-            sums = json.loads(manifest.read_text())
-            if sums and all(hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest
-                            for rel, digest in sums.items()):
-                return root
-        except (OSError, ValueError):
-            pass
-    classes = list(SETS[name]["classes"])
-    try:
-        if root.exists():
-            shutil.rmtree(root)
-        sums = {}
-        for split in LEARNER_SPLITS:
-            images, labels = scenes(name, split)
-            for index, (image, label) in enumerate(zip(images, labels)):
-                rel = f"{split}/{classes[label]}/{index:05d}.jpg"
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                image.save(root / rel, quality=90)
-                sums[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
-        manifest.write_text(json.dumps(sums, indent=0))
-    except OSError as exc:
-        raise DatasetError(f"cannot write image folders in {root} ({type(exc).__name__}): set the environment "
-                           "variable TFCERT_DATA_DIR to a writable folder") from None
-    return root
-
-
 for _name, _info in SETS.items():
     register(DatasetSpec(
         name=_name, build=_builder(_name), input_shape=(SIDE, SIDE, 3), classes=tuple(_info["classes"]),
         description=f"coloured symbols over real photo crops, {len(_info['classes'])} classes", module=__name__,
-        cached=True, sizes=dict(_info["sizes"]), version=DATASETS_VERSION,
+        kind=ImageKind(originals=functools.partial(scenes, _name)), cached=True, sizes=dict(_info["sizes"]),
+        version=DATASETS_VERSION,
     ))

@@ -42,6 +42,14 @@
     Target: a model that uses all three series forecasts the first better than
     one that sees it alone. Measured on series ``a``: naive forecast MAE 6.58,
     a Dense model on its last 30 daily changes 4.50.
+
+Grading (all four, :class:`tfcert.datasets.kinds.SeriesKind`): the grader
+forecasts every held-out step one step ahead from the window of raw values
+just before it (the model's input length; windows of the target column, or of
+all columns for a model that takes them), and reports the MAE on the target
+column (``value``, ``close``, ``^GSPC`` for ``stocks``, ``a`` for
+``seasonal_multi``) next to the naive forecast's on the same steps. Any
+scaling belongs inside the model (a ``Normalization`` layer).
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ import os
 import numpy as np
 
 from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import SeriesKind
 
 DAYS = {"train": (0, 1100), "validation": (1100, 1461), HELDOUT_SPLIT: (1461, 1641)}
 
@@ -117,19 +126,22 @@ def build_stocks(split: str) -> tuple[np.ndarray, np.ndarray]:
     return days, table[list(STOCK_COLUMNS)].to_numpy(dtype="float32")
 
 
+DAILY_SIZES = {split: stop - start for split, (start, stop) in DAYS.items()}
+
 for _spec in (
-    DatasetSpec(name="synthetic", build=build_synthetic, input_shape=(), classes=(), kind="series", columns=("value",),
+    DatasetSpec(name="synthetic", build=build_synthetic, input_shape=(), classes=(),
+                kind=SeriesKind(columns=("value",)),
                 description="daily series: trend + yearly seasonality + noise", module=__name__,
-                sizes={split: stop - start for split, (start, stop) in DAYS.items()}),
-    DatasetSpec(name="seasonal_multi", build=build_seasonal_multi, input_shape=(3,), classes=(), kind="series",
-                columns=("a", "b", "c"), description="three daily series with a shared seasonality",
-                module=__name__, sizes={split: stop - start for split, (start, stop) in DAYS.items()}),
-    DatasetSpec(name="goog", build=build_goog, input_shape=(), classes=(), kind="series", columns=("close",),
-                time_is_date=True,
+                sizes=dict(DAILY_SIZES)),
+    DatasetSpec(name="seasonal_multi", build=build_seasonal_multi, input_shape=(3,), classes=(),
+                kind=SeriesKind(columns=("a", "b", "c"), default_target="a"),
+                description="three daily series with a shared seasonality", module=__name__, sizes=dict(DAILY_SIZES)),
+    DatasetSpec(name="goog", build=build_goog, input_shape=(), classes=(),
+                kind=SeriesKind(columns=("close",), time_is_date=True),
                 description="Google daily closing price 2004-2008 (matplotlib sample data)", module=__name__,
                 sizes={"train": 700, "validation": 150, HELDOUT_SPLIT: 197}),
-    DatasetSpec(name="stocks", build=build_stocks, input_shape=(7,), classes=(), kind="series", columns=STOCK_COLUMNS,
-                time_is_date=True,
+    DatasetSpec(name="stocks", build=build_stocks, input_shape=(7,), classes=(),
+                kind=SeriesKind(columns=STOCK_COLUMNS, time_is_date=True, default_target="^GSPC"),
                 description="monthly closes of five stocks and two indices 1990-2022 (matplotlib sample data)",
                 module=__name__, sizes={"train": 270, "validation": 60, HELDOUT_SPLIT: 61}),
 ):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import TableKind
 
 SPLITS = {"train": slice(0, 400), "validation": slice(400, 485), HELDOUT_SPLIT: slice(485, None)}
 
@@ -41,6 +42,7 @@ def build(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 SPEC = register(DatasetSpec(
     name="breast_cancer", build=build, input_shape=(30,), classes=("malignant", "benign"),
-    description="breast tumour measurements from scikit-learn, binary", module=__name__, feature_names=feature_names,
+    description="breast tumour measurements from scikit-learn, binary", module=__name__,
+    kind=TableKind(names=feature_names),
     sizes={"train": 400, "validation": 85, HELDOUT_SPLIT: 84},
 ))

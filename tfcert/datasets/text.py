@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets.kinds import CorpusKind, TextKind
 
 ASPECTS = {
     "food": ["soup", "pasta", "bread", "dessert"], "service": ["waiter", "staff", "service"],
@@ -152,14 +153,15 @@ def build_verses(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 for _spec in (
     DatasetSpec(name="reviews", build=_corpus(11, lambda verdict, complaint: int(verdict)), input_shape=(),
-                classes=("negative", "positive"), kind="text", columns=("review", "is_positive"),
+                classes=("negative", "positive"), kind=TextKind(text_column="review", label_column="is_positive"),
                 description="two-clause reviews; negation and word order decide the sentiment",
                 module=__name__, cached=True, sizes=dict(SIZES)),
     DatasetSpec(name="complaints", build=_corpus(12, lambda verdict, complaint: GROUPS.index(complaint)),
-                input_shape=(), classes=GROUPS, kind="text", columns=("review", "complaint"), label_names_in_records=True,
+                input_shape=(), classes=GROUPS,
+                kind=TextKind(text_column="review", label_column="complaint", label_names_in_records=True),
                 description="two-clause reviews; which aspect is criticised (5 classes)",
                 module=__name__, cached=True, sizes=dict(SIZES)),
-    DatasetSpec(name="verses", build=build_verses, input_shape=(), classes=(), kind="corpus", columns=("line",),
+    DatasetSpec(name="verses", build=build_verses, input_shape=(), classes=(), kind=CorpusKind(column="line"),
                 description="rhyming stanzas for text generation", module=__name__, sizes=dict(VERSE_SIZES)),
 ):
     register(_spec)

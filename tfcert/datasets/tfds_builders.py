@@ -25,55 +25,28 @@ from __future__ import annotations
 import contextlib
 import io
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import tensorflow_datasets as tfds
 
-from tfcert.datasets._registry import DATASETS, LEARNER_SPLITS, DatasetError, DatasetSpec, arrays, cache_candidates, cache_dir
+from tfcert.datasets._cache import cache_dir, cached
+from tfcert.datasets._registry import DATASETS, LEARNER_SPLITS, DatasetError, DatasetSpec, arrays
 
 #: The canonical TFDS dataset each embedded set stands in for.
 CANONICAL = {"glyphs": "fashion_mnist", "scenes_binary": "horses_or_humans", "scenes": "rock_paper_scissors",
              "reviews": "imdb_reviews"}
 
 
-def _features(spec: DatasetSpec) -> tfds.features.FeaturesDict:
-    if spec.kind == "text":
-        feature: Any = tfds.features.Text()
-    elif spec.kind == "corpus":
-        return tfds.features.FeaturesDict({"line": tfds.features.Text()})
-    elif spec.kind == "series":
-        return tfds.features.FeaturesDict({"time": np.int64, "values": tfds.features.Tensor(
-            shape=spec.input_shape, dtype=np.float32)})
-    elif len(spec.input_shape) >= 2:  # images, stored as uint8 like every TFDS image set
-        shape = spec.input_shape if len(spec.input_shape) == 3 else (*spec.input_shape, 1)
-        feature = tfds.features.Image(shape=shape)
-    else:
-        feature = tfds.features.Tensor(shape=spec.input_shape, dtype=np.float32)
-    return tfds.features.FeaturesDict({"features": feature, "label": tfds.features.ClassLabel(names=spec.classes)})
-
-
 def _examples(spec: DatasetSpec, split: str):
     features, labels = arrays(spec.name, split)
     for index, (x, y) in enumerate(zip(features, labels)):
-        if spec.kind == "corpus":
-            yield index, {"line": str(x)}
-        elif spec.kind == "series":
-            yield index, {"time": int(x), "values": np.asarray(y, np.float32)}
-        elif spec.kind == "text":
-            yield index, {"features": str(x), "label": int(y)}
-        elif len(spec.input_shape) >= 2:
-            pixels = np.round(np.asarray(x) * 255).astype(np.uint8)
-            yield index, {"features": pixels if pixels.ndim == 3 else pixels[..., None], "label": int(y)}
-        else:
-            yield index, {"features": np.asarray(x, np.float32), "label": int(y)}
+        yield index, spec.kind.tfds_example(spec, x, y)
 
 
 def _builder_class(spec: DatasetSpec) -> type:
     def _info(self):
-        keys = None if spec.kind in ("series", "corpus") else ("features", "label")
-        return tfds.core.DatasetInfo(builder=self, description=spec.description, features=_features(spec),
-                                     supervised_keys=keys)
+        keys = ("features", "label") if spec.kind.supervised else None
+        return tfds.core.DatasetInfo(builder=self, description=spec.description, supervised_keys=keys,
+                                     features=tfds.features.FeaturesDict(spec.kind.tfds_features(spec)))
 
     def _split_generators(self, dl_manager):
         return {split: _examples(spec, split) for split in LEARNER_SPLITS}
@@ -104,7 +77,8 @@ def tfds_load(name: str, split: str = "train", *, canonical: bool = False, data_
         name: an embedded set, for example ``"glyphs"``.
         split: ``"train"`` or ``"validation"`` (canonical sets: their own split names, e.g. ``"test"``).
         canonical: load the TFDS original (``fashion_mnist`` for ``glyphs`` ...); needs a network.
-        data_dir: where TFDS keeps prepared data (default: the tfcert cache for embedded sets).
+        data_dir: where TFDS keeps prepared data (default: the tfcert cache for embedded sets,
+            see :func:`prepared_dir`).
     """
     if name not in DATASETS:
         raise DatasetError(f"unknown dataset {name!r}: the embedded datasets are {', '.join(sorted(DATASETS))}")
@@ -114,32 +88,49 @@ def tfds_load(name: str, split: str = "train", *, canonical: bool = False, data_
         return tfds.load(CANONICAL[name], split=split, as_supervised=True, data_dir=data_dir, **kwargs)
     if split not in LEARNER_SPLITS:
         raise DatasetError(f"split {split!r} is not available for {name}: choose one of {', '.join(LEARNER_SPLITS)}")
-    supervised = DATASETS[name].kind not in ("series", "corpus")
-    data_dir = data_dir or str(prepared_dir(name))
-    _prepare_quietly(name, Path(data_dir))
-    return tfds.load(f"{BUILDERS[name].name}", split=split, as_supervised=supervised, data_dir=data_dir, **kwargs)
+    if data_dir:
+        _prepare_quietly(name, Path(data_dir))
+    else:
+        data_dir = str(prepared_dir(name))
+    return tfds.load(BUILDERS[name].name, split=split, as_supervised=DATASETS[name].kind.supervised,
+                     data_dir=data_dir, **kwargs)
 
 
-def _prepare_quietly(name: str, data_dir: Path) -> None:
-    """Write the TFDS files of an embedded set once, saying so in one line.
+def _prepare_quietly(name: str, data_dir: Path, shown: Path | None = None) -> None:
+    """Write the TFDS files of an embedded set once into ``data_dir``, saying so in one line.
 
     TFDS's own report ("Downloading and preparing dataset...", progress bars on
-    stderr) would suggest a download that never happens.
+    stderr) would suggest a download that never happens. ``shown`` is the folder
+    the line names (where the files will end up).
     """
     builder = BUILDERS[name]
     if _is_prepared(name, data_dir):
         return
-    print(f"Preparing {builder.name} once from the embedded data (no download) in {data_dir} ...", flush=True)
+    print(f"Preparing {builder.name} once from the embedded data (no download) in {shown or data_dir} ...", flush=True)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         builder(data_dir=str(data_dir)).download_and_prepare()
 
 
+def _relative(name: str) -> Path:
+    """Each set's TFDS data folder in the cache, versioned like the set."""
+    return Path("tfds") / f"{name}-v{DATASETS[name].version}"
+
+
 def prepared_dir(name: str) -> Path:
-    """The TFDS data folder for an embedded set: a shared one where it is prepared already, else the cache's."""
-    for folder in cache_candidates("tfds"):
-        if _is_prepared(name, folder):
-            return folder
-    return cache_dir() / "tfds"
+    """The TFDS data folder of an embedded set, prepared once: the grader's shared copy if it has a good one.
+
+    Example:
+        >>> import contextlib, io
+        >>> with contextlib.redirect_stdout(io.StringIO()):
+        ...     folder = prepared_dir("breast_cancer")
+        >>> sorted(p.name for p in (folder / BUILDERS["breast_cancer"].name).iterdir())
+        ['1.0.0']
+    """
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}: the embedded datasets are {', '.join(sorted(DATASETS))}")
+    relative = _relative(name)
+    return cached(relative, lambda scratch: _prepare_quietly(name, scratch, shown=cache_dir() / relative),
+                  what=f"{name} TFDS data")
 
 
 def _is_prepared(name: str, data_dir: Path) -> bool:
