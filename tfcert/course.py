@@ -7,7 +7,7 @@ so what the tests check is what an instructor runs.
 A scratch course with the reference solution submitted and graded (what
 ``tfcert demo`` and tests/test_autograde.py do)::
 
-    crs = Course.scratch_copy(REPO_ROOT, "/tmp/tfcert-course")
+    crs = Course.scratch_copy(paths.REPO_ROOT, "/tmp/tfcert-course")
     crs.release("d1_developer_skills")
     crs.submit_sample("alice", "d1_developer_skills", "reference")
     crs.autograde("d1_developer_skills")
@@ -26,7 +26,6 @@ from typing import Any, Iterable
 
 from tfcert import manifest, notebooks, paths, samples
 from tfcert.nbgrader_ext import open_gradebook, short_error
-from tfcert.paths import REPO_ROOT
 from tfcert.verify import verify_submission
 
 

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 import yaml
 
-from tfcert.paths import REPO_ROOT, assignments
+from tfcert.paths import REPO_ROOT
 
 FILE_NAME = "manifest.yml"
 
@@ -120,11 +120,6 @@ def load(assignment: str, root: str | Path = REPO_ROOT) -> Manifest:
     except yaml.YAMLError as exc:
         raise ManifestError(f"source/{assignment}/{FILE_NAME} is not valid YAML: {exc}") from None
     return parse(assignment, data)
-
-
-def load_all(root: str | Path = REPO_ROOT) -> list[Manifest]:
-    """The manifests of every assignment of the course, in assignment order."""
-    return [load(a, root) for a in assignments(root)]
 
 
 def _pretrained_bases() -> dict[str, Callable[[], Path]]:
