@@ -56,7 +56,7 @@ class ManifestError(ValueError):
 
 
 @dataclass(frozen=True)
-class ProbedModel:
+class ManifestProbe:
     """A model file the notebook saves, and the embedded set it is evaluated on."""
 
     model: str
@@ -72,7 +72,7 @@ class Manifest:
     data: dict[str, tuple[str, ...]]
     pretrained: tuple[str, ...] = ()
     demo_samples: tuple[str, ...] = ("reference", "blank")
-    probe: tuple[ProbedModel, ...] = ()
+    probe: tuple[ManifestProbe, ...] = ()
 
 
 def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
@@ -105,7 +105,7 @@ def parse(assignment: str, data: Any) -> Manifest:
         assignment=assignment, domain=domain, data=prepared,
         pretrained=_strings(data.get("pretrained", []), where, "'pretrained'"),
         demo_samples=_strings(data.get("demo_samples", ["reference", "blank"]), where, "'demo_samples'"),
-        probe=tuple(ProbedModel(str(p["model"]), str(p["dataset"])) for p in probes),
+        probe=tuple(ManifestProbe(str(p["model"]), str(p["dataset"])) for p in probes),
     )
 
 
