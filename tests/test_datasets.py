@@ -69,6 +69,10 @@ def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
             assert x.shape[1:] == spec.input_shape and x.dtype == np.float32
             assert set(np.unique(y)) == set(range(spec.num_classes)), "every class in every split"
             rows[split] = {row.tobytes() for row in x.reshape(len(x), -1)}
+        elif isinstance(spec.kind, kinds.RegressionKind):
+            assert x.shape[1:] == spec.input_shape and x.dtype == np.float32 and y.dtype == np.float32
+            assert np.isfinite(y).all() and len(np.unique(y)) > len(y) // 4, "a numeric target, not a few classes"
+            rows[split] = {row.tobytes() for row in x}
         elif isinstance(spec.kind, (kinds.TextKind, kinds.CorpusKind)):
             assert x.dtype.kind == "U" and all(len(t) > 0 for t in x)
             if isinstance(spec.kind, kinds.TextKind):
@@ -114,7 +118,7 @@ def test_learner_facing_load_forms(fresh_cache):
 
 
 @pytest.mark.parametrize("name, split, message", [
-    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, complaints, digits, glyphs, goog, reviews, scenes"),
+    ("fashion", "train", "unknown dataset 'fashion': the embedded datasets are breast_cancer, complaints, diabetes, digits, glyphs, goog, reviews, scenes"),
     ("glyphs", "training", "split 'training' is not available for glyphs: choose one of train, validation"),
     ("glyphs", "heldout", "the held-out split is kept for grading"),
     ("digits", "test", "the held-out split is kept for grading"),

@@ -2,8 +2,9 @@
 
 Run by :func:`tfcert.probe.model_report` as a server,
 ``python -I -m tfcert._probe --serve``: one JSON request per line on stdin
-(``path``, ``display``, ``dataset``, ``fit_examples``, ``raw_csv``,
-``vocabulary``, ``vocabulary_display``, ``target``), one
+(``path``, ``display``, ``dataset``, ``fit_examples``, ``retrain_examples``,
+``retrain_epochs``, ``raw_csv``, ``vocabulary``, ``vocabulary_display``,
+``target``), one
 ``TFCERT-PROBE {report}`` line back.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
@@ -28,6 +29,9 @@ from typing import Any
 from tfcert import quiet_tensorflow
 
 REFUSED_LAYERS = ("Lambda",)
+#: The seed of every retraining (``retrain_examples``), so a recipe scores the same on every run.
+RETRAIN_SEED = 1234
+RETRAIN_BATCH_SIZE = 32
 
 
 def _first_line(exc: BaseException, limit: int = 200) -> str:
@@ -166,6 +170,47 @@ def _smoke_test(model: Any, model_input: Any, spec: Any, shown: str) -> str | No
     return None
 
 
+def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: int, epochs: int, options: Any) -> Any:
+    """A fresh copy of ``model`` (same layers, optimizer and loss, new weights) trained on the first ``examples``.
+
+    Raises ``kinds.EvaluationError`` with one sentence when the file has no
+    compile settings or the copy cannot be trained.
+    """
+    import keras
+    import numpy as np
+
+    from tfcert.datasets import kinds
+    from tfcert.datasets._registry import arrays
+
+    with zipfile.ZipFile(path) as archive:
+        compile_config = json.loads(archive.read("config.json").decode("utf-8")).get("compile_config")
+    if not compile_config:
+        raise kinds.EvaluationError(
+            f"{path.name} was saved without its optimizer and loss: compile the model before training and saving "
+            "it (the grader retrains your model with them)")
+    if not isinstance(spec.kind, kinds.ClassifierKind):
+        raise kinds.EvaluationError(f"the grader retrains classifiers only, and {spec.name} is a {spec.kind.name} set")
+    keras.utils.set_random_seed(RETRAIN_SEED)
+    copy = keras.models.clone_model(model)
+    try:
+        copy.compile_from_config(compile_config)
+        x, y = (part[:examples] for part in arrays(spec.name, "train"))
+        probed = kinds.ProbedModel(shown=path.name, input=model_input, predict=lambda values: values)
+        x = spec.kind.model_inputs(spec, x, probed, f"{spec.name} training", options)
+        copy.fit(x, y, epochs=epochs, batch_size=RETRAIN_BATCH_SIZE, shuffle=True, verbose=0)
+    except kinds.EvaluationError:
+        raise
+    except Exception as exc:
+        raise kinds.EvaluationError(
+            f"the grader could not retrain {path.name} on {examples} {spec.name} training examples "
+            f"({type(exc).__name__}: {_first_line(exc)}): check that the model trains with the optimizer and "
+            "loss it was compiled with on the data as the task loads it") from None
+    if not all(np.all(np.isfinite(np.asarray(w))) for w in copy.weights):
+        raise kinds.EvaluationError(f"retrained by the grader, {path.name} diverged (NaN weights): lower the "
+                                    "learning rate or normalise the inputs inside the model")
+    return copy
+
+
 def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: Any) -> dict[str, Any]:
     """The report's ``metrics`` and ``target``, measured by the dataset's kind on its held-out split."""
     import numpy as np
@@ -181,7 +226,8 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
 
 def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
           raw_csv: Path | None = None, *, vocabulary: Path | None = None, vocabulary_display: str | None = None,
-          target: str | None = None) -> dict[str, Any]:
+          target: str | None = None, retrain_examples: int | None = None,
+          retrain_epochs: int | None = None) -> dict[str, Any]:
     """Inspect ``path``; return the report dictionary (see :class:`tfcert.probe.ModelReport`)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
     problem = _check_file(path, display)
@@ -218,12 +264,18 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
         return report
 
     if dataset:
-        options = kinds.EvaluationOptions(fit_examples=fit_examples, vocabulary=vocabulary,
+        options = kinds.EvaluationOptions(fit_examples=retrain_examples or fit_examples, vocabulary=vocabulary,
                                           vocabulary_shown=vocabulary_display, target=target)
         try:
             if spec is None:
                 raise unknown_dataset or ValueError(f"unknown dataset {dataset!r}")
-            report.update(_evaluation(model, model_input, spec, path.name, options))
+            judged = model
+            if retrain_examples:
+                epochs = int(retrain_epochs or 1)
+                judged = _retrained(model, path, spec, model_input, int(retrain_examples), epochs, options)
+            report.update(_evaluation(judged, model_input, spec, path.name, options))
+            if retrain_examples:
+                report["metrics"]["retrained_epochs"] = float(epochs)
         except kinds.EvaluationError as exc:  # the kind's own sentence
             report["metrics_error"] = str(exc)
         except ValueError as exc:
@@ -251,7 +303,8 @@ def _safe_probe(request: dict[str, Any]) -> dict[str, Any]:
     try:
         return probe(model_path, request.get("dataset"), optional_path("display"), request.get("fit_examples"),
                      optional_path("raw_csv"), vocabulary=optional_path("vocabulary"),
-                     vocabulary_display=request.get("vocabulary_display"), target=request.get("target"))
+                     vocabulary_display=request.get("vocabulary_display"), target=request.get("target"),
+                     retrain_examples=request.get("retrain_examples"), retrain_epochs=request.get("retrain_epochs"))
     except Exception as exc:  # last resort: the grader must get a report, never a crash
         return {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
                 f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}

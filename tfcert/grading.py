@@ -35,6 +35,7 @@ __all__ = [
     "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "GradingError", "ModelReport", "check_file_size", "check_final_activation",
     "check_forecast", "check_generalisation_gap", "check_hidden_layers", "check_history", "check_input_dtype",
     "check_input_shape", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
+    "check_regression",
     "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
 ]
 
@@ -133,8 +134,11 @@ def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
         raise GradingError(f"{report.name}: no held-out {metric} was measured: the grader needs a dataset name")
     value = report.metrics[metric]
     if not value >= minimum:
+        epochs = report.metrics.get("retrained_epochs")
+        how = (f"retrained from scratch by the grader on the allowed training examples for {epochs:.0f} epochs, "
+               f"{report.name} reaches a held-out {metric} of" if epochs else f"{report.name}: held-out {metric} is")
         raise GradingError(
-            f"{report.name}: held-out {metric} is {value:.3f}, the target is {minimum:.3f}: train longer, "
+            f"{how} {value:.3f}, the target is {minimum:.3f}: train longer, "
             "normalise the inputs, or give the model a little more capacity within the budget")
 
 
@@ -174,6 +178,38 @@ def check_forecast(report: ModelReport, *, max_mae: float | None = None,
         raise GradingError(f"{measured}; the target is an MAE of at most {max_mae:.3f}: {advice}")
     if max_ratio_to_naive is not None and not ratio <= max_ratio_to_naive:
         raise GradingError(f"{measured}; the target is at most {max_ratio_to_naive:.2f} times the naive MAE: {advice}")
+
+
+def check_regression(report: ModelReport, *, max_mae: float) -> None:
+    """A regression model's held-out MAE, measured by the clean process, is at most ``max_mae``.
+
+    The report also holds ``baseline_mae``, the error of always predicting the
+    training mean; messages compare the two so a learner sees how much the
+    model learned.
+
+    Example:
+        >>> report = ModelReport(path="m.keras", dataset="diabetes",
+        ...                      metrics={"mae": 62.5, "baseline_mae": 74.1, "examples": 72.0})
+        >>> check_regression(report, max_mae=48)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras: its predictions for the 72 held-out rows of diabetes are off by 62.500 on average (MAE; always predicting the training mean is off by 74.100); the target is at most 48.000: normalise the inputs (a Normalization layer adapted on the training features), end in Dense(1) with no activation, train with the MSE or MAE loss, and raise the learning rate if the loss falls slowly
+    """
+    check_loadable(report)
+    if report.metrics_error:
+        raise GradingError(report.metrics_error)
+    if "mae" not in report.metrics or "baseline_mae" not in report.metrics:
+        raise GradingError(f"{report.name}: no held-out regression error was measured: the grader needs the name of a "
+                           "regression dataset, model_report(path, dataset=...)")
+    mae, baseline = report.metrics["mae"], report.metrics["baseline_mae"]
+    if not mae <= max_mae:
+        rows = int(report.metrics.get("examples", 0))
+        raise GradingError(
+            f"{report.name}: its predictions for the {rows} held-out rows"
+            f"{f' of {report.dataset}' if report.dataset else ''} are off by {mae:.3f} on average (MAE; always "
+            f"predicting the training mean is off by {baseline:.3f}); the target is at most {max_mae:.3f}: normalise "
+            "the inputs (a Normalization layer adapted on the training features), end in Dense(1) with no "
+            "activation, train with the MSE or MAE loss, and raise the learning rate if the loss falls slowly")
 
 
 def load_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
@@ -262,7 +298,8 @@ def check_hidden_layers(report: ModelReport, minimum: int) -> None:
 def check_generalisation_gap(report: ModelReport, max_gap: float) -> None:
     """Accuracy on the training examples minus held-out accuracy, both measured by the grader, is at most ``max_gap``.
 
-    Needs ``model_report(..., fit_examples=N)``.
+    Needs ``model_report(..., fit_examples=N)``, or ``retrain_examples=N`` to
+    judge a copy the grader trains itself on those N examples only.
 
     Example:
         >>> report = ModelReport(path="m.keras", metrics={"accuracy": 0.60, "train_accuracy": 1.0})
@@ -279,8 +316,11 @@ def check_generalisation_gap(report: ModelReport, max_gap: float) -> None:
                            "model_report(..., fit_examples=N)")
     train, heldout = report.metrics["train_accuracy"], report.metrics["accuracy"]
     if train - heldout > max_gap:
+        epochs = report.metrics.get("retrained_epochs")
+        how = (f"retrained from scratch by the grader on the allowed training examples for {epochs:.0f} epochs, "
+               f"{report.name} is " if epochs else f"{report.name}: ")
         raise GradingError(
-            f"{report.name}: {train:.1%} right on its training examples but {heldout:.1%} on held-out data, a gap "
+            f"{how}{train:.1%} right on its training examples but {heldout:.1%} on held-out data, a gap "
             f"of {train - heldout:.3f} (at most {max_gap:.3f} allowed): the model memorises its training set; add "
             "augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it".replace("%", " %"))
 

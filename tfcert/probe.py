@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-__all__ = ["PROBE_TIMEOUT_S", "ModelReport", "fmt_shape", "model_report", "probe_env", "reset"]
+__all__ = ["MAX_RETRAIN_EPOCHS", "PROBE_TIMEOUT_S", "ModelReport", "fmt_shape", "model_report", "probe_env", "reset"]
 
 #: Seconds the clean process may take to load, call and evaluate one model.
 PROBE_TIMEOUT_S = 180
+#: The most epochs the grader retrains a model for (``retrain_examples``), whatever its history says.
+MAX_RETRAIN_EPOCHS = 60
 
 
 @dataclass
@@ -124,7 +126,8 @@ def _version(path: Path | None) -> tuple[Any, ...]:
 
 def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeout: float = PROBE_TIMEOUT_S, *,
                  fit_examples: int | None = None, raw_csv: str | os.PathLike[str] | None = None,
-                 vocabulary: str | os.PathLike[str] | None = None, target: str | None = None) -> ModelReport:
+                 vocabulary: str | os.PathLike[str] | None = None, target: str | None = None,
+                 retrain_examples: int | None = None) -> ModelReport:
     """Inspect a saved model in a clean process; cached per file version.
 
     Args:
@@ -147,6 +150,15 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
             it. Models that take raw strings do not need it.
         target: for a forecaster, the column graded (default: the set's own,
             e.g. ``^GSPC`` for ``stocks``).
+        retrain_examples: judge the learner's *recipe*, not the weights they
+            saved: the clean process rebuilds the model from its file (fresh
+            weights, the same layers, optimizer and loss), trains it on the
+            first N training examples of ``dataset`` for as many epochs as
+            the history saved beside the model lists (at most
+            :data:`MAX_RETRAIN_EPOCHS`, batches of 32, a fixed seed), and
+            reports that model: ``metrics["train_accuracy"]`` on those N
+            examples, the held-out metrics, and ``metrics["retrained_epochs"]``.
+            Training on more data than the task allows then gains nothing.
 
     Never raises for a bad file: problems land in ``report.error`` (or
     ``report.metrics_error``). Processes that run no learner code (the
@@ -159,7 +171,9 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
     """
     path = Path(path)
     vocabulary_path = Path(vocabulary) if vocabulary else None
-    options = {"fit_examples": fit_examples, "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None,
+    retrain_epochs = _retrain_epochs(path) if retrain_examples else None
+    options = {"fit_examples": fit_examples, "retrain_examples": retrain_examples,
+               "retrain_epochs": retrain_epochs, "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None,
                "vocabulary": str(vocabulary_path.resolve()) if vocabulary_path else None,
                "vocabulary_display": str(vocabulary_path) if vocabulary_path else None, "target": target}
     key = (*_version(path), dataset, *options.values(), *_version(vocabulary_path))
@@ -176,6 +190,23 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
     if path.exists():
         _REPORTS[key] = report
     return report
+
+
+def _retrain_epochs(model_path: Path) -> int:
+    """The epochs the learner trained for (their saved history), between 1 and :data:`MAX_RETRAIN_EPOCHS`.
+
+    Example:
+        >>> _retrain_epochs(Path("models/missing.keras"))
+        1
+    """
+    from tfcert.history import history_path_for
+
+    try:
+        curves = json.loads(history_path_for(model_path).read_text())
+        epochs = len(curves.get("loss", []))
+    except (OSError, ValueError, AttributeError):
+        epochs = 1
+    return max(1, min(int(epochs), MAX_RETRAIN_EPOCHS))
 
 
 def reset(keep_process: bool = False) -> None:

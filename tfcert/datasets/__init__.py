@@ -19,7 +19,7 @@ and rebuilt if corrupt.
 
 Each set's data card is the docstring of the module that builds it
 (:func:`card` returns it): ``digits`` (:mod:`tfcert.datasets.digits`),
-``glyphs`` (:mod:`tfcert.datasets.glyphs`), ``breast_cancer``
+``glyphs`` (:mod:`tfcert.datasets.glyphs`), ``breast_cancer`` and ``diabetes``
 (:mod:`tfcert.datasets.tabular`), and ``synthetic``, ``seasonal_multi``,
 ``goog`` and ``stocks`` (:mod:`tfcert.datasets.series`), ``reviews``,
 ``complaints`` and ``verses`` (:mod:`tfcert.datasets.text`), ``scenes`` and

@@ -11,6 +11,8 @@ kind                      sets                                   graded by
 ========================  =====================================  ==========
 :class:`ImageKind`        digits, glyphs, scenes, scenes_binary  accuracy
 :class:`TableKind`        breast_cancer                          accuracy
+:class:`RegressionKind`   diabetes                               MAE (and the
+                                                                 mean's MAE)
 :class:`TextKind`         reviews, complaints                    accuracy
 :class:`SeriesKind`       synthetic, goog, stocks,               MAE (and the
                           seasonal_multi                         naive MAE)
@@ -411,6 +413,94 @@ class TableKind(ClassifierKind):
 
     def tfds_example(self, spec: DatasetSpec, features: Any, label: Any) -> dict[str, Any]:
         return {"features": np.asarray(features, np.float32), "label": int(label)}
+
+
+@dataclass(frozen=True)
+class RegressionKind(DataKind):
+    """Rows of named numeric features with a numeric target (``labels``); graded by held-out MAE.
+
+    The grader compares the model's mean absolute error on the held-out rows
+    (``mae``) with the error of always predicting the training mean
+    (``baseline_mae``), the guess a model that learned nothing makes.
+
+    Example:
+        >>> from tfcert.datasets import DATASETS
+        >>> spec = DATASETS["diabetes"]
+        >>> spec.kind.name, spec.kind.metric, spec.kind.table(spec, np.ones((1, 10)), np.array([151.0]))[0][-1]
+        ('regression', 'mae', 'target')
+    """
+
+    names: Callable[[], tuple[str, ...]] | None = None
+    target_column: str = "target"
+
+    name: ClassVar[str] = "regression"
+    metric: ClassVar[str | None] = "mae"
+    supervised: ClassVar[bool] = True
+
+    def feature_names(self, spec: DatasetSpec) -> tuple[str, ...]:
+        if self.names is not None:
+            return tuple(self.names())
+        return tuple(f"feature_{i}" for i in range(int(np.prod(spec.input_shape))))
+
+    def table(self, spec: DatasetSpec, features: np.ndarray, labels: np.ndarray) -> Table:
+        """The named features, then the target in ``target``."""
+        rows = [[*(round(float(v), 6) for v in row), round(float(y), 6)] for row, y in zip(features, labels)]
+        return [*self.feature_names(spec), self.target_column], rows
+
+    def tfds_features(self, spec: DatasetSpec) -> dict[str, Any]:
+        import tensorflow_datasets as tfds
+
+        return {"features": tfds.features.Tensor(shape=spec.input_shape, dtype=np.float32),
+                "label": tfds.features.Tensor(shape=(), dtype=np.float32)}
+
+    def tfds_example(self, spec: DatasetSpec, features: Any, label: Any) -> dict[str, Any]:
+        return {"features": np.asarray(features, np.float32), "label": np.float32(label)}
+
+    def predictions(self, outputs: np.ndarray, model: ProbedModel) -> np.ndarray:
+        """One number per row from the model's outputs; EvaluationError for any other output width.
+
+        Example:
+            >>> kind = RegressionKind()
+            >>> kind.predictions(np.array([[1.5], [2.0]]), None).tolist()
+            [1.5, 2.0]
+            >>> kind.predictions(np.zeros((2, 3)), ProbedModel("m.keras", ModelInput((10,), "float32"), None))
+            Traceback (most recent call last):
+            ...
+            tfcert.datasets.kinds.EvaluationError: m.keras outputs 3 values per row; a regression predicts one number: end the model with Dense(1) and no activation
+        """
+        outputs = np.asarray(outputs, dtype="float64")
+        per_row = int(np.prod(outputs.shape[1:])) if outputs.ndim > 1 else 1
+        if per_row != 1:
+            raise EvaluationError(f"{model.shown} outputs {per_row} values per row; a regression predicts one number: "
+                                  "end the model with Dense(1) and no activation")
+        return outputs.reshape(len(outputs))
+
+    def evaluate(self, spec: DatasetSpec, model: ProbedModel, options: EvaluationOptions) -> dict[str, float]:
+        """Held-out ``mae``, the ``baseline_mae`` of predicting the training mean, and ``examples``.
+
+        Example (a model that always predicts the training mean is the baseline):
+            >>> from tfcert.datasets import DATASETS
+            >>> spec = DATASETS["diabetes"]
+            >>> mean = float(arrays("diabetes", "train")[1].mean())
+            >>> guess = ProbedModel("m.keras", ModelInput((10,), "float32"), lambda x: np.full((len(x), 1), mean))
+            >>> metrics = spec.kind.evaluate(spec, guess, EvaluationOptions())
+            >>> metrics["mae"] == metrics["baseline_mae"], metrics["examples"]
+            (True, 72.0)
+        """
+        features, truth = arrays(spec.name, HELDOUT_SPLIT)
+        wanted = tuple(model.input.shape)
+        if len(wanted) != 1 or wanted[0] not in (None, features.shape[1]):
+            raise EvaluationError(
+                f"{model.shown} takes inputs of shape {_shape_text(wanted)} per row but the held-out {spec.name} "
+                f"rows have {features.shape[1]} features: build the model with keras.Input(shape=({features.shape[1]},))")
+        predicted = self.predictions(model.predict(features.astype(model.input.dtype)), model)
+        if not np.all(np.isfinite(predicted)):
+            raise EvaluationError(f"{model.shown} predicts NaN or infinity on held-out {spec.name} rows: training "
+                                  "diverged; normalise the inputs (a Normalization layer) or lower the learning rate")
+        baseline = float(arrays(spec.name, "train")[1].mean())
+        truth = truth.astype("float64")
+        return {"mae": float(np.abs(predicted - truth).mean()), "baseline_mae": float(np.abs(baseline - truth).mean()),
+                "examples": float(len(truth))}
 
 
 @dataclass(frozen=True)
