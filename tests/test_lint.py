@@ -116,13 +116,33 @@ def test_a_missing_manifest_is_named(course):
 def test_a_stale_release_and_a_notebook_outside_the_stored_form_are_found(course):
     path = course / "release/d1_developer_skills/d1_developer_skills.ipynb"
     nb = notebooks.read(path)
-    nb["cells"][6]["source"] = "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"
+    next(c for c in nb["cells"] if c["id"] == "size-build")["source"] = "### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"
     notebooks.write(nb, path)
     lesson = course / "notebooks/01_developer_skills.ipynb"
     lesson.write_text(json.dumps(notebooks.read(lesson), indent=1, sort_keys=True) + "\n")  # sources as strings
     found = "\n".join(lint.problems(course))
     assert "release/d1_developer_skills: cell size-build shows ['BEGIN SOLUTION', 'END SOLUTION']" in found
     assert "notebooks/01_developer_skills.ipynb: not in the stored form" in found
+
+
+def test_a_graded_cell_that_ends_in_a_value_is_found(course):
+    _edit_cell(course, D2, "d2-plot", source="curves_figure = plot_curves(glyph_history)\ncurves_figure.axes")
+    found = "\n".join(lint.problems(course))
+    assert "graded cell d2-plot ends in the expression `curves_figure.axes`, whose value nbgrader would read" in found
+    _edit_cell(course, D2, "d2-plot", source="curves_figure = plot_curves(glyph_history)\ncurves_figure.axes;")
+    assert not any("d2-plot" in p for p in lint.problems(course)), "a trailing semicolon shows no value"
+
+
+def test_every_task_has_a_hint_that_names_a_real_lesson_section(course):
+    _edit_cell(course, D2, "task3-hint", source="<details><summary>Hint</summary>\n\nLesson 2, "
+               "*D2.16 Stop training early*: look at on_epoch_end.\n</details>")
+    path = course / D2
+    nb = notebooks.read(path)
+    nb["cells"] = [c for c in nb["cells"] if c["id"] != "task6-hint"]
+    notebooks.write(nb, path)
+    found = "\n".join(lint.problems(course))
+    assert "the hint of Task 3 names *D2.16 Stop training early*, which is not a heading of the lesson" in found
+    assert "Task 6 has 0 hint cells, one expected" in found
 
 
 def test_the_template_is_checked(course):

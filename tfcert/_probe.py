@@ -3,7 +3,7 @@
 Run by :func:`tfcert.probe.model_report` as a server,
 ``python -I -m tfcert._probe --serve``: one JSON request per line on stdin
 (``path``, ``display``, ``dataset``, ``fit_examples``, ``retrain_examples``,
-``retrain_epochs``, ``raw_csv``, ``vocabulary``, ``vocabulary_display``,
+``retrain_epochs``, ``features_from``, ``raw_csv``, ``vocabulary``, ``vocabulary_display``,
 ``target``), one
 ``TFCERT-PROBE {report}`` line back.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
@@ -211,7 +211,40 @@ def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: in
     return copy
 
 
-def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: Any) -> dict[str, Any]:
+FEATURE_BASES = ("course",)
+
+
+def _on_features(model: Any, spec: Any, source: str, shown: str) -> tuple[Any, Any]:
+    """A ``predict`` that feeds ``model`` the features a pretrained base extracts, and the images' ModelInput.
+
+    Raises ``kinds.EvaluationError`` when the model does not take the base's features.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from tfcert import pretrained
+    from tfcert.datasets import kinds
+
+    if source not in FEATURE_BASES:
+        raise kinds.EvaluationError(f"unknown feature base {source!r}: the grader has {', '.join(FEATURE_BASES)}")
+    base = pretrained.load_base(source)
+    width = int(base.output_shape[-1])
+    wanted = _shape(model.inputs[0].shape)[1:]
+    if wanted not in ([width], [None]):
+        raise kinds.EvaluationError(
+            f"{shown} takes inputs of shape {tuple(wanted)} per example, but the {source} base gives {width} features "
+            f"per image: build the classifier with keras.Input(shape=({width},))")
+    side = tuple(base.input_shape[1:3])
+
+    def predict(images: Any) -> Any:
+        features = base.predict(tf.image.resize(images, side), batch_size=128, verbose=0)
+        return np.asarray(model.predict(features, batch_size=256, verbose=0))
+
+    return predict, kinds.ModelInput(tuple(spec.input_shape), "float32")
+
+
+def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: Any,
+                features_from: str | None = None) -> dict[str, Any]:
     """The report's ``metrics`` and ``target``, measured by the dataset's kind on its held-out split."""
     import numpy as np
 
@@ -220,6 +253,8 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
     def predict(values: Any) -> Any:
         return np.asarray(model.predict(_as_model_input(values), batch_size=256, verbose=0))
 
+    if features_from:
+        predict, model_input = _on_features(model, spec, features_from, shown)
     probed = kinds.ProbedModel(shown=shown, input=model_input, predict=predict)
     return {"metrics": spec.kind.evaluate(spec, probed, options), "target": spec.kind.graded_target(spec, options)}
 
@@ -227,7 +262,7 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
 def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
           raw_csv: Path | None = None, *, vocabulary: Path | None = None, vocabulary_display: str | None = None,
           target: str | None = None, retrain_examples: int | None = None,
-          retrain_epochs: int | None = None) -> dict[str, Any]:
+          retrain_epochs: int | None = None, features_from: str | None = None) -> dict[str, Any]:
     """Inspect ``path``; return the report dictionary (see :class:`tfcert.probe.ModelReport`)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
     problem = _check_file(path, display)
@@ -273,7 +308,7 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
             if retrain_examples:
                 epochs = int(retrain_epochs or 1)
                 judged = _retrained(model, path, spec, model_input, int(retrain_examples), epochs, options)
-            report.update(_evaluation(judged, model_input, spec, path.name, options))
+            report.update(_evaluation(judged, model_input, spec, path.name, options, features_from))
             if retrain_examples:
                 report["metrics"]["retrained_epochs"] = float(epochs)
         except kinds.EvaluationError as exc:  # the kind's own sentence
@@ -304,7 +339,8 @@ def _safe_probe(request: dict[str, Any]) -> dict[str, Any]:
         return probe(model_path, request.get("dataset"), optional_path("display"), request.get("fit_examples"),
                      optional_path("raw_csv"), vocabulary=optional_path("vocabulary"),
                      vocabulary_display=request.get("vocabulary_display"), target=request.get("target"),
-                     retrain_examples=request.get("retrain_examples"), retrain_epochs=request.get("retrain_epochs"))
+                     retrain_examples=request.get("retrain_examples"), retrain_epochs=request.get("retrain_epochs"),
+                     features_from=request.get("features_from"))
     except Exception as exc:  # last resort: the grader must get a report, never a crash
         return {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
                 f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}

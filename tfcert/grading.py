@@ -22,21 +22,26 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
+import sys
+import types
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from tfcert.history import history_path_for
 from tfcert.probe import PROBE_TIMEOUT_S, ModelReport, fmt_shape, model_report
 
 __all__ = [
-    "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "GradingError", "ModelReport", "check_file_size", "check_final_activation",
+    "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "CallRecord", "GradingError", "ModelReport", "calls_made",
+    "check_calls", "check_file_size", "check_final_activation",
     "check_forecast", "check_generalisation_gap", "check_hidden_layers", "check_history", "check_input_dtype",
     "check_input_shape", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
     "check_regression",
-    "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
+    "check_avoids", "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
 ]
 
 
@@ -403,3 +408,90 @@ def check_predictions(predictions_csv: str | os.PathLike[str], report: ModelRepo
     if accuracy < min_accuracy:
         raise GradingError(f"{path.name}: {accuracy:.1%} of the predictions are right, the target is "
                            f"{min_accuracy:.0%}: improve the model, then predict again".replace("%", " %"))
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """The Python functions a call ran (their code objects), from :func:`calls_made`.
+
+    ``ran(target)`` says whether one of them is ``target``: a function (its
+    code, whatever name the learner imported it under; decorators are looked
+    through) or a module (any function defined in its file).
+
+    Example:
+        >>> import json
+        >>> _, record = calls_made(json.dumps, {"a": 1})
+        >>> record.ran(json.dumps), record.ran(json.loads), record.ran(json)
+        (True, False, True)
+    """
+
+    codes: frozenset[types.CodeType]
+
+    def ran(self, target: Callable[..., Any] | types.ModuleType) -> bool:
+        if isinstance(target, types.ModuleType):
+            files = {os.path.realpath(path) for path in (getattr(target, "__file__", None),) if path}
+            folder = os.path.dirname(next(iter(files))) if files and target.__name__ == getattr(
+                target, "__package__", None) else None
+            return any(os.path.realpath(code.co_filename) in files or (folder is not None and os.path.realpath(
+                code.co_filename).startswith(folder + os.sep)) for code in self.codes)
+        code = getattr(inspect.unwrap(target), "__code__", None)
+        return code is not None and code in self.codes
+
+
+def calls_made(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> tuple[Any, CallRecord]:
+    """Call ``function(*args, **kwargs)``; return its result and a :class:`CallRecord` of what it ran.
+
+    The record shows whether the learner's function used the API a task
+    teaches (:func:`check_calls`) or a course helper that does the task for
+    them (:func:`check_avoids`). Only this thread's Python calls are recorded.
+
+    Example:
+        >>> result, record = calls_made(sorted, [3, 1, 2])
+        >>> result, record.ran(json.dumps)
+        ([1, 2, 3], False)
+    """
+    codes: set[types.CodeType] = set()
+
+    def record(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            codes.add(frame.f_code)
+
+    previous = sys.getprofile()
+    sys.setprofile(record)
+    try:
+        result = function(*args, **kwargs)
+    finally:
+        sys.setprofile(previous)
+    return result, CallRecord(frozenset(codes))
+
+
+def check_calls(record: CallRecord, api: Callable[..., Any], *, task: str, advice: str) -> None:
+    """``task`` ran ``api`` (for example ``tfds.load``), the API the task teaches; else GradingError with ``advice``.
+
+    Example:
+        >>> _, record = calls_made(json.loads, "[1]")
+        >>> check_calls(record, json.dumps, task="load_rows", advice="call json.dumps")
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: load_rows never called json.dumps, the API this task practises: call json.dumps
+    """
+    if not record.ran(api):
+        name = f"{getattr(api, '__module__', '').split('.')[0]}.{getattr(api, '__name__', api)}".lstrip(".")
+        shown = {"tensorflow_datasets": "tfds"}.get(name.split(".")[0], name.split(".")[0])
+        raise GradingError(f"{task} never called {shown}.{name.split('.', 1)[-1]}, the API this task practises: "
+                           f"{advice}")
+
+
+def check_avoids(record: CallRecord, helper: Callable[..., Any] | types.ModuleType, *, task: str,
+                 advice: str) -> None:
+    """``task`` did not run ``helper`` (a course function or module that would do the task for the learner).
+
+    Example:
+        >>> _, record = calls_made(json.dumps, [1])
+        >>> check_avoids(record, json, task="to_text", advice="write the text yourself")
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: to_text used json, which does the task for you: write the text yourself
+    """
+    if record.ran(helper):
+        raise GradingError(f"{task} used {getattr(helper, '__name__', helper)}, which does the task for you: {advice}")

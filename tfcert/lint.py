@@ -134,6 +134,63 @@ def template_problems(path: Path, nb: dict[str, Any], assignment: bool) -> list[
     return found
 
 
+#: Calls a graded cell may end with: they return None, so nbgrader reads no partial credit from them.
+VALUELESS_CALLS = ("print", "plt.close", "grading.check_")
+
+
+def graded_cell_value_problems(cell_id: str, source: str) -> list[str]:
+    """A graded cell must not end in an expression with a value: nbgrader would read it as partial credit.
+
+    Example:
+        >>> graded_cell_value_problems("c1", "model.fit(x, y)")
+        ['graded cell c1 ends in the expression `model.fit(x, y)`, whose value nbgrader would read as a partial-credit score: end it in a statement (assign the value, e.g. `_ = ...`)']
+        >>> graded_cell_value_problems("c2", "report = r()\\ngrading.check_metric(report, 'accuracy', 0.9)")
+        []
+    """
+    try:
+        tree = ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M))
+    except SyntaxError:
+        return []
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or source.rstrip().endswith(";"):
+        return []
+    text = ast.unparse(last.value)
+    if isinstance(last.value, ast.Call) and ast.unparse(last.value.func).startswith(VALUELESS_CALLS):
+        return []
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return [f"graded cell {cell_id} ends in the expression `{shown}`, whose value nbgrader would read as a "
+            "partial-credit score: end it in a statement (assign the value, e.g. `_ = ...`)"]
+
+
+HINT_HEADING = re.compile(r"\*(D\d+\.\d{2} [^*]+)\*")
+
+
+def hint_problems(path: Path, nb: dict[str, Any], lesson_headings: list[str]) -> list[str]:
+    """Every ``## Task`` has one collapsed hint cell (id ``taskN-hint``) naming real lesson headings, no answer.
+
+    A hint names each lesson section as ``*D2.09 Prevent overfitting ...*``, exactly as the heading reads.
+    """
+    found = []
+    cells = nb["cells"]
+    starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and c["source"].startswith("## Task")]
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(cells)
+        task = cells[start]["source"].splitlines()[0][3:].split(":")[0]
+        hints = [c for c in cells[start:end] if c["id"].endswith("-hint")]
+        if len(hints) != 1:
+            found.append(f"{path}: {task} has {len(hints)} hint cells, one expected (a locked Markdown cell "
+                         "with id taskN-hint holding <details><summary>Hint</summary> ...)")
+            continue
+        text = hints[0]["source"]
+        named = [" ".join(heading.split()) for heading in HINT_HEADING.findall(text)]
+        if "<details>" not in text or not named:
+            found.append(f"{path}: the hint of {task} should be collapsed (<details>) and name a lesson section as "
+                         "*D<n>.<nn> heading*")
+        found += [f"{path}: the hint of {task} names *{heading}*, which is not a heading of the lesson"
+                  for heading in named if heading not in lesson_headings]
+    return found
+
+
 def release_problems(assignment: str, source: dict[str, Any], release: dict[str, Any]) -> list[str]:
     """The committed learner version matches its source's cells and leaks nothing (nbgrader checks the rest)."""
     where = f"release/{assignment}"
@@ -148,8 +205,8 @@ def release_problems(assignment: str, source: dict[str, Any], release: dict[str,
 
 
 def assignment_problems(root: Path, assignment: str) -> list[str]:
-    """Manifest, samples, verify cells, training cells and release of one assignment."""
-    from tfcert import manifest, samples
+    """Manifest, samples, verify cells, graded cells' last lines, hints, training cells and release of one assignment."""
+    from tfcert import checklist, manifest, samples
 
     found: list[str] = []
     try:
@@ -162,7 +219,15 @@ def assignment_problems(root: Path, assignment: str) -> list[str]:
     for cell in source["cells"]:
         if cell["cell_type"] == "code" and notebooks.is_graded(cell) and notebooks.VERIFY_TAG in notebooks.tags(cell):
             found += [f"{source_path.relative_to(root)}: {p}" for p in verify_cell_problems(cell["id"], cell["source"])]
+    for cell in source["cells"]:
+        if cell["cell_type"] == "code" and notebooks.is_graded(cell):
+            found += [f"{source_path.relative_to(root)}: {p}" for p in graded_cell_value_problems(cell["id"],
+                                                                                                cell["source"])]
     found += training_cell_problems(source_path.relative_to(root), source)
+    lesson = next((root / d.lesson for d in checklist.domains(root) if d.assignment == assignment and d.lesson), None)
+    if lesson is not None and lesson.exists():
+        headings = [h.lstrip("#").strip() for h in notebooks.headings(notebooks.read(lesson))]
+        found += hint_problems(source_path.relative_to(root), source, headings)
     release_path = root / "release" / assignment / f"{assignment}.ipynb"
     if release_path.exists():
         found += release_problems(assignment, source, notebooks.read(release_path))
