@@ -130,6 +130,25 @@ def check_file_size(report: ModelReport, max_kb: float) -> None:
             "parameters) makes a smaller file; each float32 parameter takes 4 bytes")
 
 
+def _measured(report: ModelReport, *keys: str, missing: str) -> list[float]:
+    """The report's metrics ``keys``, after what every metric check checks first; GradingError(``missing``) if absent.
+
+    Example:
+        >>> _measured(ModelReport(path="m.keras", metrics={"mae": 2.0}), "mae", missing="no MAE")
+        [2.0]
+        >>> _measured(ModelReport(path="m.keras", metrics={}), "mae", missing="no MAE")
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras: no MAE
+    """
+    check_loadable(report)
+    if report.metrics_error:
+        raise GradingError(report.metrics_error)
+    if any(key not in report.metrics for key in keys):
+        raise GradingError(f"{report.name}: {missing}")
+    return [report.metrics[key] for key in keys]
+
+
 def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
     """The held-out ``metric`` the clean process measured is at least ``minimum``."""
     check_loadable(report)
@@ -166,13 +185,8 @@ def check_forecast(report: ModelReport, *, max_mae: float | None = None,
         ...
         tfcert.grading.GradingError: m.keras: its one-step-ahead forecasts of value on the 180 held-out steps of synthetic are off by 7.500 on average (MAE), 1.25 times the naive forecast's 6.000 (the previous value); the target is at most 1.00 times the naive MAE: use a longer window, normalise inside the model (a Normalization layer), and train for more epochs
     """
-    check_loadable(report)
-    if report.metrics_error:
-        raise GradingError(report.metrics_error)
-    if "mae" not in report.metrics or "naive_mae" not in report.metrics:
-        raise GradingError(f"{report.name}: no held-out forecast was measured: the grader needs the name of a "
-                           "series dataset, model_report(path, dataset=...)")
-    mae, naive = report.metrics["mae"], report.metrics["naive_mae"]
+    mae, naive = _measured(report, "mae", "naive_mae", missing="no held-out forecast was measured: the grader "
+                           "needs the name of a series dataset, model_report(path, dataset=...)")
     ratio = mae / naive if naive > 0 else math.inf
     steps = int(report.metrics.get("examples", 0))
     measured = (f"{report.name}: its one-step-ahead forecasts of {report.target or 'the series'} on the {steps} "
@@ -200,13 +214,8 @@ def check_regression(report: ModelReport, *, max_mae: float) -> None:
         ...
         tfcert.grading.GradingError: m.keras: its predictions for the 72 held-out rows of diabetes are off by 62.500 on average (MAE; always predicting the training mean is off by 74.100); the target is at most 48.000: normalise the inputs (a Normalization layer adapted on the training features), end in Dense(1) with no activation, train with the MSE or MAE loss, and raise the learning rate if the loss falls slowly
     """
-    check_loadable(report)
-    if report.metrics_error:
-        raise GradingError(report.metrics_error)
-    if "mae" not in report.metrics or "baseline_mae" not in report.metrics:
-        raise GradingError(f"{report.name}: no held-out regression error was measured: the grader needs the name of a "
-                           "regression dataset, model_report(path, dataset=...)")
-    mae, baseline = report.metrics["mae"], report.metrics["baseline_mae"]
+    mae, baseline = _measured(report, "mae", "baseline_mae", missing="no held-out regression error was measured: "
+                              "the grader needs the name of a regression dataset, model_report(path, dataset=...)")
     if not mae <= max_mae:
         rows = int(report.metrics.get("examples", 0))
         raise GradingError(
