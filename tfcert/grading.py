@@ -438,11 +438,9 @@ class CallRecord:
 
     def ran(self, target: Callable[..., Any] | types.ModuleType) -> bool:
         if isinstance(target, types.ModuleType):
-            files = {os.path.realpath(path) for path in (getattr(target, "__file__", None),) if path}
-            folder = os.path.dirname(next(iter(files))) if files and target.__name__ == getattr(
-                target, "__package__", None) else None
-            return any(os.path.realpath(code.co_filename) in files or (folder is not None and os.path.realpath(
-                code.co_filename).startswith(folder + os.sep)) for code in self.codes)
+            source = getattr(target, "__file__", None)
+            files = {code.co_filename for code in self.codes}
+            return source is not None and os.path.realpath(source) in {os.path.realpath(f) for f in files}
         code = getattr(inspect.unwrap(target), "__code__", None)
         return code is not None and code in self.codes
 
