@@ -128,7 +128,7 @@ def test_trained_model_passes_every_check(models):
 
 
 def test_untrained_model_misses_the_accuracy_target(models):
-    with pytest.raises(GradingError, match=r"held-out accuracy is 0\.\d+, the target is 0\.900"):
+    with pytest.raises(GradingError, match=r"held-out accuracy of 0\.\d+, the target is 0\.900"):
         grading.check_metric(report(models, "untrained"), "accuracy", 0.9)
 
 

@@ -1,7 +1,8 @@
 """A new domain is a routine addition: its own files and checklist rows, nothing else.
 
-The test adds a throwaway D3 (a lesson, an nbgrader source with its manifest,
-samples, and the D3 rows of checklist.yml) to a copy of the course, then shows
+The test adds a throwaway domain (the first of checklist.yml that has no lesson
+yet: a lesson, an nbgrader source with its manifest, samples, and the domain's
+rows of checklist.yml) to a copy of the course, then shows
 that every tool finds it by itself: the static rules, the checklist, the
 release, the benches, and (slow) the demo, which grades its samples sandboxed.
 Finally it compares the copy with the repository: no other file changed.
@@ -23,8 +24,11 @@ from tfcert import checklist, cli, course, lint, notebooks, paths
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("nbgrader_config.py", "checklist.yml", "README.md", "notebooks", "source", "release", "samples", "bench")
-NEW = "d3_image_classification"
-LESSON = "notebooks/03_image_classification.ipynb"
+NEXT = next((d for d in checklist.domains(REPO) if d.lesson and not (REPO / d.lesson).exists()), None)
+if NEXT is None:  # every domain is written: nothing left to add as a throwaway
+    pytest.skip("every domain of checklist.yml already has its lesson", allow_module_level=True)
+DOMAIN, NEW, LESSON = NEXT.id, str(NEXT.assignment), str(NEXT.lesson)
+GRADE_ID = f"{DOMAIN.lower()}_double"
 BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/)"
 
 
@@ -37,7 +41,7 @@ def _nbgrader(cell: nbformat.NotebookNode, grade_id: str, *, solution: bool = Fa
 
 def add_throwaway_domain(root: Path) -> None:
     """Write the files a new domain adds, the way a contributor would, and its checklist rows."""
-    skills = [s for s in checklist.load(root) if s.domain == "D3"]
+    skills = [s for s in checklist.load(root) if s.domain == DOMAIN]
     lesson = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(f"# Throwaway lesson\n\n{BADGE}", id="title"),
         nbformat.v4.new_code_cell(tfcert.HEADER_CELL, id="header"),
@@ -51,16 +55,16 @@ def add_throwaway_domain(root: Path) -> None:
                                        id="double"),
              nbformat.v4.new_code_cell('assert double(21) == 42, "double(21) should be 42: multiply x by two"\n'
                                        "### BEGIN HIDDEN TESTS\nassert double(-3) == -6, \"double(-3) should be -6\"\n"
-                                       "### END HIDDEN TESTS", id="d3-double")]
+                                       "### END HIDDEN TESTS", id=GRADE_ID.replace("_", "-"))]
     _nbgrader(cells[0], "title")
     _nbgrader(cells[1], "header")
     _nbgrader(cells[2], "double", solution=True)
-    _nbgrader(cells[3], "d3_double", points=2)
+    _nbgrader(cells[3], GRADE_ID, points=2)
     source = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
         "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}})
     notebooks.write(source, paths.notebook_path(root, "source", NEW))
     (root / "source" / NEW / "manifest.yml").write_text(yaml.safe_dump(
-        {"domain": "D3", "data": {"digits": ["arrays"]}, "demo_samples": ["reference", "blank", "off_by_one"]}))
+        {"domain": DOMAIN, "data": {"digits": ["arrays"]}, "demo_samples": ["reference", "blank", "off_by_one"]}))
 
     samples = root / "samples" / NEW
     samples.mkdir(parents=True)
@@ -68,13 +72,13 @@ def add_throwaway_domain(root: Path) -> None:
     (samples / "blank.yml").write_text("description: Untouched.\nblank: true\nlose: all\n")
     (samples / "off_by_one.yml").write_text(yaml.safe_dump({
         "description": "Adds one too many.", "replace": {"double": "def double(x):\n    return 2 * x + 1\n"},
-        "lose": {"d3_double": 2}, "messages": ["double(21) should be 42"]}))
+        "lose": {GRADE_ID: 2}, "messages": ["double(21) should be 42"]}))
 
     data = yaml.safe_load((root / "checklist.yml").read_text())
-    d3 = next(d for d in data["domains"] if d["id"] == "D3")
-    for skill in d3["skills"]:
+    domain = next(d for d in data["domains"] if d["id"] == DOMAIN)
+    for skill in domain["skills"]:
         skill["taught"] = f"{skill['id']} {skill['skill']}"
-        skill["graded"] = ["d3_double"]
+        skill["graded"] = [GRADE_ID]
     (root / "checklist.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
@@ -111,12 +115,13 @@ def _changed_files(root: Path) -> set[str]:
 
 
 def test_every_tool_finds_the_new_assignment(scratch):
-    assert paths.assignments(scratch) == ["d1_developer_skills", "d2_neural_networks", NEW]
+    assert paths.assignments(scratch) == sorted([*paths.assignments(REPO), NEW])
     assert lint.problems(scratch) == [f"release/{NEW} is missing: run `tfcert release {NEW}` and commit it"]
     assert cli.main(["release", NEW, "--course", str(scratch)]) == 0
     assert lint.problems(scratch) == [], "released, the new domain breaks no rule"
     assert checklist.problems(scratch) == []
-    assert "D3.01  03_image_classification.ipynb § D3.01  d3_double" in checklist.coverage_table(scratch)
+    first = f"{DOMAIN}.01"
+    assert f"{first}  {Path(LESSON).name} § {first}  {GRADE_ID}" in checklist.coverage_table(scratch)
 
     listed = subprocess.run([sys.executable, str(scratch / "bench" / "autograde_one.py"), "--list", "--course",
                              str(scratch)], capture_output=True, text=True, check=True).stdout
@@ -136,5 +141,5 @@ def test_the_demo_grades_the_new_assignment_sandboxed(scratch, tmp_path, capsys)
     printed = capsys.readouterr().out
     assert "in a bubblewrap sandbox" in printed
     scores = {(s.student, s.grade_id): s.score for s in course.Course(out).scores(NEW)}
-    assert scores == {("reference", "d3_double"): 2.0, ("blank", "d3_double"): 0.0, ("off_by_one", "d3_double"): 0.0}
-    assert "d3_double: AssertionError: double(21) should be 42: multiply x by two" in printed
+    assert scores == {("reference", GRADE_ID): 2.0, ("blank", GRADE_ID): 0.0, ("off_by_one", GRADE_ID): 0.0}
+    assert f"{GRADE_ID}: AssertionError: double(21) should be 42: multiply x by two" in printed

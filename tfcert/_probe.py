@@ -3,8 +3,8 @@
 Run by :func:`tfcert.probe.model_report` as a server,
 ``python -I -m tfcert._probe --serve``: one JSON request per line on stdin
 (``path``, ``display``, ``dataset``, ``fit_examples``, ``retrain_examples``,
-``retrain_epochs``, ``features_from``, ``raw_csv``, ``vocabulary``, ``vocabulary_display``,
-``target``), one
+``retrain_epochs``, ``ablate_augmentation``, ``features_from``, ``images``,
+``raw_csv``, ``vocabulary``, ``vocabulary_display``, ``target``), one
 ``TFCERT-PROBE {report}`` line back.
 No learner code runs here: the model is loaded with ``safe_mode=True`` and
 without compiling, Lambda layers are refused before Keras sees the file, and
@@ -19,6 +19,7 @@ model cannot be used) or ``report["metrics_error"]`` (it cannot be evaluated).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -180,7 +181,6 @@ def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: in
     import numpy as np
 
     from tfcert.datasets import kinds
-    from tfcert.datasets._registry import arrays
 
     with zipfile.ZipFile(path) as archive:
         compile_config = json.loads(archive.read("config.json").decode("utf-8")).get("compile_config")
@@ -194,9 +194,10 @@ def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: in
     copy = keras.models.clone_model(model)
     try:
         copy.compile_from_config(compile_config)
-        x, y = (part[:examples] for part in arrays(spec.name, "train"))
+        fixed_size = dataclasses.replace(options, images="files") if options.images else options  # fit takes batches
+        x, y = (part[:examples] for part in spec.kind.examples(spec, "train", fixed_size))
         probed = kinds.ProbedModel(shown=path.name, input=model_input, predict=lambda values: values)
-        x = spec.kind.model_inputs(spec, x, probed, f"{spec.name} training", options)
+        x = spec.kind.model_inputs(spec, x, probed, f"{spec.name} training", fixed_size)
         copy.fit(x, y, epochs=epochs, batch_size=RETRAIN_BATCH_SIZE, shuffle=True, verbose=0)
     except kinds.EvaluationError:
         raise
@@ -209,6 +210,25 @@ def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: in
         raise kinds.EvaluationError(f"retrained by the grader, {path.name} diverged (NaN weights): lower the "
                                     "learning rate or normalise the inputs inside the model")
     return copy
+
+
+#: Class-name prefix of Keras's augmentation layers (RandomFlip, RandomRotation, ...), active only in training.
+AUGMENTATION_PREFIX = "Random"
+
+
+def _without_augmentation(model: Any, shown: str) -> Any:
+    """A Sequential model built like ``model`` minus its augmentation layers; EvaluationError otherwise."""
+    import keras
+
+    from tfcert.datasets import kinds
+
+    if not isinstance(model, keras.Sequential):
+        raise kinds.EvaluationError(
+            f"{shown} is not a keras.Sequential model: build it as one, so the grader can retrain it without its "
+            "augmentation layers and measure what they bring")
+    config = model.get_config()
+    kept = [layer for layer in config["layers"] if not layer["class_name"].startswith(AUGMENTATION_PREFIX)]
+    return keras.Sequential.from_config({**config, "layers": kept})
 
 
 FEATURE_BASES = ("course",)
@@ -251,6 +271,8 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
     from tfcert.datasets import kinds
 
     def predict(values: Any) -> Any:
+        if isinstance(values, list):  # images of their own sizes, for a model that takes any size: one at a time
+            return np.concatenate([np.asarray(model(value[None], training=False)) for value in values])
         return np.asarray(model.predict(_as_model_input(values), batch_size=256, verbose=0))
 
     if features_from:
@@ -262,7 +284,8 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
 def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
           raw_csv: Path | None = None, *, vocabulary: Path | None = None, vocabulary_display: str | None = None,
           target: str | None = None, retrain_examples: int | None = None,
-          retrain_epochs: int | None = None, features_from: str | None = None) -> dict[str, Any]:
+          retrain_epochs: int | None = None, features_from: str | None = None,
+          images: str | None = None, ablate_augmentation: bool = False) -> dict[str, Any]:
     """Inspect ``path``; return the report dictionary (see :class:`tfcert.probe.ModelReport`)."""
     report: dict[str, Any] = {"path": str(path), "error": None, "file_bytes": None, "metrics": {}}
     problem = _check_file(path, display)
@@ -300,7 +323,7 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
 
     if dataset:
         options = kinds.EvaluationOptions(fit_examples=retrain_examples or fit_examples, vocabulary=vocabulary,
-                                          vocabulary_shown=vocabulary_display, target=target)
+                                          vocabulary_shown=vocabulary_display, target=target, images=images)
         try:
             if spec is None:
                 raise unknown_dataset or ValueError(f"unknown dataset {dataset!r}")
@@ -311,6 +334,12 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
             report.update(_evaluation(judged, model_input, spec, path.name, options, features_from))
             if retrain_examples:
                 report["metrics"]["retrained_epochs"] = float(epochs)
+            if retrain_examples and ablate_augmentation:
+                plain = _without_augmentation(model, path.name)
+                plain = _retrained(plain, path, spec, model_input, int(retrain_examples), epochs, options)
+                plain_metrics = _evaluation(plain, model_input, spec, path.name, options)["metrics"]
+                report["metrics"].update({f"unaugmented_{key}": plain_metrics[key]
+                                          for key in ("accuracy", "train_accuracy")})
         except kinds.EvaluationError as exc:  # the kind's own sentence
             report["metrics_error"] = str(exc)
         except ValueError as exc:
@@ -340,7 +369,8 @@ def _safe_probe(request: dict[str, Any]) -> dict[str, Any]:
                      optional_path("raw_csv"), vocabulary=optional_path("vocabulary"),
                      vocabulary_display=request.get("vocabulary_display"), target=request.get("target"),
                      retrain_examples=request.get("retrain_examples"), retrain_epochs=request.get("retrain_epochs"),
-                     features_from=request.get("features_from"))
+                     features_from=request.get("features_from"), images=request.get("images"),
+                     ablate_augmentation=bool(request.get("ablate_augmentation")))
     except Exception as exc:  # last resort: the grader must get a report, never a crash
         return {"path": str(model_path), "error": f"{model_path.name} could not be inspected "
                 f"({type(exc).__name__}: {_first_line(exc)})", "metrics": {}}

@@ -39,9 +39,9 @@ __all__ = [
     "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "CallRecord", "GradingError", "ModelReport", "calls_made",
     "check_calls", "check_file_size", "check_final_activation",
     "check_forecast", "check_generalisation_gap", "check_hidden_layers", "check_history", "check_input_dtype",
-    "check_input_shape", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
+    "check_input_shape", "check_layers", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
     "check_regression",
-    "check_avoids", "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
+    "check_augmentation_effect", "check_avoids", "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
 ]
 
 
@@ -149,21 +149,63 @@ def _measured(report: ModelReport, *keys: str, missing: str) -> list[float]:
     return [report.metrics[key] for key in keys]
 
 
+def _judged(report: ModelReport) -> str:
+    """How a message names the model measured: the file, or the copy the grader retrained.
+
+    Example:
+        >>> _judged(ModelReport(path="models/m.keras"))
+        'm.keras'
+        >>> _judged(ModelReport(path="models/m.keras", metrics={"retrained_epochs": 12.0}))
+        'm.keras, retrained from scratch by the grader on the allowed training examples for 12 epochs,'
+    """
+    epochs = report.metrics.get("retrained_epochs")
+    if epochs:
+        return f"{report.name}, retrained from scratch by the grader on the allowed training examples for {epochs:.0f} epochs,"
+    return report.name
+
+
 def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
-    """The held-out ``metric`` the clean process measured is at least ``minimum``."""
+    """The held-out ``metric`` the clean process measured is at least ``minimum``.
+
+    Example:
+        >>> check_metric(ModelReport(path="m.keras", metrics={"accuracy": 0.25, "accuracy_on_unit_scale": 0.9}),
+        ...              "accuracy", 0.8)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras reaches a held-out accuracy of 0.250, the target is 0.800; on pixels divided by 255 it would reach 0.900: the model expects images in [0, 1] but the files hold 0-255, so scale inside the model with keras.layers.Rescaling(1./255) and train again
+    """
+    value, = _measured(report, metric, missing=f"no held-out {metric} was measured: the grader needs a dataset name")
+    if value >= minimum:
+        return
+    unit_scale = report.metrics.get("accuracy_on_unit_scale")
+    if metric == "accuracy" and unit_scale is not None and unit_scale >= minimum:
+        advice = (f"; on pixels divided by 255 it would reach {unit_scale:.3f}: the model expects images in [0, 1] "
+                  "but the files hold 0-255, so scale inside the model with keras.layers.Rescaling(1./255) and "
+                  "train again")
+    else:
+        advice = ": train longer, normalise the inputs, or give the model a little more capacity within the budget"
+    raise GradingError(f"{_judged(report)} reaches a held-out {metric} of {value:.3f}, the target is {minimum:.3f}"
+                       f"{advice}")
+
+
+def check_layers(report: ModelReport, any_of: Iterable[str], *, what: str, advice: str) -> None:
+    """The saved model has at least one layer of a class in ``any_of`` (``what`` names them in the message).
+
+    Example:
+        >>> report = ModelReport(path="m.keras", layer_classes=["Rescaling", "Flatten", "Dense", "Dense"])
+        >>> check_layers(report, ("Dense",), what="a Dense layer", advice="add one")
+        >>> check_layers(report, ("Conv2D", "SeparableConv2D"), what="a convolution layer",
+        ...              advice="start the model with Conv2D and MaxPooling2D blocks")
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras has no convolution layer (its layers: Rescaling, Flatten, Dense, Dense): start the model with Conv2D and MaxPooling2D blocks
+    """
     check_loadable(report)
-    if report.metrics_error:
-        raise GradingError(report.metrics_error)
-    if metric not in report.metrics:
-        raise GradingError(f"{report.name}: no held-out {metric} was measured: the grader needs a dataset name")
-    value = report.metrics[metric]
-    if not value >= minimum:
-        epochs = report.metrics.get("retrained_epochs")
-        how = (f"retrained from scratch by the grader on the allowed training examples for {epochs:.0f} epochs, "
-               f"{report.name} reaches a held-out {metric} of" if epochs else f"{report.name}: held-out {metric} is")
-        raise GradingError(
-            f"{how} {value:.3f}, the target is {minimum:.3f}: train longer, "
-            "normalise the inputs, or give the model a little more capacity within the budget")
+    wanted = set(any_of)
+    if not wanted & set(report.layer_classes):
+        layers = ", ".join(report.layer_classes) or "none"
+        raise GradingError(f"{report.name} has no {what.removeprefix('a ').removeprefix('an ')} (its layers: {layers}): "
+                           f"{advice}")
 
 
 def check_forecast(report: ModelReport, *, max_mae: float | None = None,
@@ -320,23 +362,53 @@ def check_generalisation_gap(report: ModelReport, max_gap: float) -> None:
         >>> check_generalisation_gap(report, 0.15)
         Traceback (most recent call last):
         ...
-        tfcert.grading.GradingError: m.keras: 100.0 % right on its training examples but 60.0 % on held-out data, a gap of 0.400 (at most 0.150 allowed): the model memorises its training set; add augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it
+        tfcert.grading.GradingError: m.keras is 100.0 % right on its training examples but 60.0 % on held-out data, a gap of 0.400 (at most 0.150 allowed): the model memorises its training set; add augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it
     """
-    check_loadable(report)
-    if report.metrics_error:
-        raise GradingError(report.metrics_error)
-    if "train_accuracy" not in report.metrics:
-        raise GradingError(f"{report.name}: the training accuracy was not measured: call "
-                           "model_report(..., fit_examples=N)")
-    train, heldout = report.metrics["train_accuracy"], report.metrics["accuracy"]
+    train, heldout = _measured(report, "train_accuracy", "accuracy", missing="the training accuracy was not "
+                               "measured: call model_report(..., fit_examples=N)")
     if train - heldout > max_gap:
-        epochs = report.metrics.get("retrained_epochs")
-        how = (f"retrained from scratch by the grader on the allowed training examples for {epochs:.0f} epochs, "
-               f"{report.name} is " if epochs else f"{report.name}: ")
         raise GradingError(
-            f"{how}{train:.1%} right on its training examples but {heldout:.1%} on held-out data, a gap "
-            f"of {train - heldout:.3f} (at most {max_gap:.3f} allowed): the model memorises its training set; add "
-            "augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it".replace("%", " %"))
+            f"{_judged(report)} is {train:.1%} right on its training examples but {heldout:.1%} on held-out data, a "
+            f"gap of {train - heldout:.3f} (at most {max_gap:.3f} allowed): the model memorises its training set; "
+            "add augmentation (RandomRotation, RandomTranslation, RandomZoom) or dropout, or shrink it"
+            .replace("%", " %"))
+
+
+def check_augmentation_effect(report: ModelReport, *, min_gap_cut: float | None = None,
+                              min_accuracy_gain: float | None = None) -> None:
+    """What the augmentation layers bring, measured by the grader: the same recipe retrained with and without them.
+
+    Needs ``model_report(..., retrain_examples=N, ablate_augmentation=True)``.
+    ``min_gap_cut``: the generalisation gap (training minus held-out accuracy)
+    must be at least this much smaller with the augmentation than without;
+    ``min_accuracy_gain``: the held-out accuracy at least this much higher.
+
+    Example:
+        >>> report = ModelReport(path="m.keras", metrics={"accuracy": 0.70, "train_accuracy": 1.0,
+        ...     "unaugmented_accuracy": 0.69, "unaugmented_train_accuracy": 1.0, "retrained_epochs": 40.0})
+        >>> check_augmentation_effect(report, min_gap_cut=0.05)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras, retrained from scratch by the grader on the allowed training examples for 40 epochs, has a generalisation gap of 0.300 (100.0 % on its training examples, 70.0 % held out); without its augmentation layers the same network's gap is 0.310: the augmentation cuts it by 0.010, at least 0.050 asked. Add transformations that keep the answer (RandomFlip("horizontal"), RandomTranslation, RandomZoom) and train for enough epochs to learn from them
+    """
+    train, heldout, plain_train, plain_heldout = _measured(
+        report, "train_accuracy", "accuracy", "unaugmented_train_accuracy", "unaugmented_accuracy",
+        missing="what the augmentation brings was not measured: call model_report(..., retrain_examples=N, "
+                "ablate_augmentation=True)")
+    advice = ("Add transformations that keep the answer (RandomFlip(\"horizontal\"), RandomTranslation, RandomZoom) "
+              "and train for enough epochs to learn from them")
+    gap, plain_gap = train - heldout, plain_train - plain_heldout
+    if min_gap_cut is not None and plain_gap - gap < min_gap_cut:
+        raise GradingError(
+            f"{_judged(report)} has a generalisation gap of {gap:.3f} ({train:.1%} on its training examples, "
+            f"{heldout:.1%} held out); without its augmentation layers the same network's gap is {plain_gap:.3f}: "
+            f"the augmentation cuts it by {plain_gap - gap:.3f}, at least {min_gap_cut:.3f} asked. {advice}"
+            .replace("%", " %"))
+    if min_accuracy_gain is not None and heldout - plain_heldout < min_accuracy_gain:
+        raise GradingError(
+            f"{_judged(report)} reaches a held-out accuracy of {heldout:.3f}; without its augmentation layers the "
+            f"same network reaches {plain_heldout:.3f}: a gain of {heldout - plain_heldout:.3f}, at least "
+            f"{min_accuracy_gain:.3f} asked. {advice}")
 
 
 def check_stopped_at_target(history: dict[str, list[float]] | str | os.PathLike[str], monitor: str, target: float,
@@ -425,22 +497,29 @@ class CallRecord:
 
     ``ran(target)`` says whether one of them is ``target``: a function (its
     code, whatever name the learner imported it under; decorators are looked
-    through) or a module (any function defined in its file).
+    through), a module (any function defined in its file) or a package (any
+    function defined in one of its files, sub-packages included).
 
     Example:
         >>> import json
         >>> _, record = calls_made(json.dumps, {"a": 1})
         >>> record.ran(json.dumps), record.ran(json.loads), record.ran(json)
         (True, False, True)
+        >>> import email.utils
+        >>> record.ran(email), calls_made(email.utils.quote, "a")[1].ran(email)
+        (False, True)
     """
 
     codes: frozenset[types.CodeType]
 
     def ran(self, target: Callable[..., Any] | types.ModuleType) -> bool:
         if isinstance(target, types.ModuleType):
+            files = {os.path.realpath(code.co_filename) for code in self.codes}
+            folders = [os.path.realpath(folder) + os.sep for folder in getattr(target, "__path__", [])]
+            if folders:  # a package: any function defined in one of its files
+                return any(f.startswith(tuple(folders)) for f in files)
             source = getattr(target, "__file__", None)
-            files = {code.co_filename for code in self.codes}
-            return source is not None and os.path.realpath(source) in {os.path.realpath(f) for f in files}
+            return source is not None and os.path.realpath(source) in files
         code = getattr(inspect.unwrap(target), "__code__", None)
         return code is not None and code in self.codes
 
@@ -472,8 +551,11 @@ def calls_made(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> tu
     return result, CallRecord(frozenset(codes))
 
 
-def check_calls(record: CallRecord, api: Callable[..., Any], *, task: str, advice: str) -> None:
+def check_calls(record: CallRecord, api: Callable[..., Any], *, task: str, advice: str,
+                shown: str | None = None) -> None:
     """``task`` ran ``api`` (for example ``tfds.load``), the API the task teaches; else GradingError with ``advice``.
+
+    ``shown`` is how the message names ``api`` (default: its top-level package and qualified name).
 
     Example:
         >>> _, record = calls_made(json.loads, "[1]")
@@ -483,10 +565,9 @@ def check_calls(record: CallRecord, api: Callable[..., Any], *, task: str, advic
         tfcert.grading.GradingError: load_rows never called json.dumps, the API this task practises: call json.dumps
     """
     if not record.ran(api):
-        name = f"{getattr(api, '__module__', '').split('.')[0]}.{getattr(api, '__name__', api)}".lstrip(".")
-        shown = {"tensorflow_datasets": "tfds"}.get(name.split(".")[0], name.split(".")[0])
-        raise GradingError(f"{task} never called {shown}.{name.split('.', 1)[-1]}, the API this task practises: "
-                           f"{advice}")
+        package = getattr(api, "__module__", "").split(".")[0]
+        name = shown or f"{package}.{getattr(api, '__qualname__', api)}".lstrip(".")
+        raise GradingError(f"{task} never called {name}, the API this task practises: {advice}")
 
 
 def check_avoids(record: CallRecord, helper: Callable[..., Any] | types.ModuleType, *, task: str,

@@ -127,7 +127,8 @@ def _version(path: Path | None) -> tuple[Any, ...]:
 def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeout: float = PROBE_TIMEOUT_S, *,
                  fit_examples: int | None = None, raw_csv: str | os.PathLike[str] | None = None,
                  vocabulary: str | os.PathLike[str] | None = None, target: str | None = None,
-                 retrain_examples: int | None = None, features_from: str | None = None) -> ModelReport:
+                 retrain_examples: int | None = None, features_from: str | None = None,
+                 images: str | None = None, ablate_augmentation: bool = False) -> ModelReport:
     """Inspect a saved model in a clean process; cached per file version.
 
     Args:
@@ -159,11 +160,27 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
             reports that model: ``metrics["train_accuracy"]`` on those N
             examples, the held-out metrics, and ``metrics["retrained_epochs"]``.
             Training on more data than the task allows then gains nothing.
+        ablate_augmentation: with ``retrain_examples``, also retrain the
+            model without its augmentation layers (``Random*``; a
+            ``keras.Sequential`` model only) the same way, and report that
+            copy's ``metrics["unaugmented_accuracy"]`` and
+            ``["unaugmented_train_accuracy"]``: what the augmentation brings,
+            measured by the grader.
         features_from: for a classifier trained on the features a pretrained
             base extracts (``"course"``: :func:`tfcert.pretrained.scenes_base`),
             the clean process resizes each held-out image of ``dataset`` to
             the base's input, runs the base, and gives the model the features;
             the report's metrics are those of base and model together.
+        images: for an image set that has class folders, give the model the
+            images as their files hold them instead of the set's arrays:
+            ``"files"``: pixel values 0-255, resized (bilinear) to the model's
+            input size, exactly what ``keras.utils.image_dataset_from_directory``
+            gives; ``"original_size"``: each image at its own size, for a model
+            that takes any size (``keras.Input(shape=(None, None, 3))``). Labels
+            are numbered as the folders number them (alphabetical class
+            names). ``metrics["accuracy_on_unit_scale"]`` says what the model
+            would score on pixels divided by 255, a sign that it scales its
+            inputs outside itself. Retraining uses ``"files"``.
 
     Never raises for a bad file: problems land in ``report.error`` (or
     ``report.metrics_error``). Processes that run no learner code (the
@@ -178,7 +195,9 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
     vocabulary_path = Path(vocabulary) if vocabulary else None
     retrain_epochs = _retrain_epochs(path) if retrain_examples else None
     options = {"fit_examples": fit_examples, "retrain_examples": retrain_examples,
-               "retrain_epochs": retrain_epochs, "features_from": features_from, "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None,
+               "retrain_epochs": retrain_epochs, "ablate_augmentation": ablate_augmentation,
+               "features_from": features_from, "images": images,
+               "raw_csv": str(Path(raw_csv).resolve()) if raw_csv else None,
                "vocabulary": str(vocabulary_path.resolve()) if vocabulary_path else None,
                "vocabulary_display": str(vocabulary_path) if vocabulary_path else None, "target": target}
     key = (*_version(path), dataset, *options.values(), *_version(vocabulary_path))

@@ -44,6 +44,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
@@ -57,6 +58,13 @@ if TYPE_CHECKING:
 
 #: Every form a set can be materialised in, in the order messages list them.
 FORMS = ("arrays", "csv", "json", "raw", "tfds", "folders")
+#: How the grader can give a model the images of a set that has image files (``model_report(..., images=...)``):
+#: ``"files"``: pixel values 0-255 as decoded from the files, resized (bilinear) to the model's input size, as
+#: ``keras.utils.image_dataset_from_directory`` gives them; ``"original_size"``: the same pixels at each image's own
+#: size, one image at a time, for a model that takes images of any size.
+IMAGE_MODES = ("files", "original_size")
+#: The JPEG quality the class folders are written with (:meth:`ImageKind.write_folders`).
+JPEG_QUALITY = 90
 #: What a model that takes raw strings is smoke-tested on when no dataset says better.
 SAMPLE_SENTENCES = ("the soup was great, but the waiter was rude", "a short sentence")
 
@@ -125,13 +133,15 @@ class EvaluationOptions:
     examples. ``vocabulary``: the learner's vocabulary file, read only for a
     model that takes token ids (:func:`read_vocabulary`); ``vocabulary_shown``
     is its path as the learner wrote it, for messages. ``target``: the column
-    a forecaster is graded on.
+    a forecaster is graded on. ``images``: one of :data:`IMAGE_MODES`, for an
+    image set with files; None gives the set's arrays.
     """
 
     fit_examples: int | None = None
     vocabulary: Path | None = None
     vocabulary_shown: str | None = None
     target: str | None = None
+    images: str | None = None
 
 
 def read_vocabulary(path: Path, shown: str | None = None) -> tuple[str, ...]:
@@ -261,6 +271,18 @@ class ClassifierKind(DataKind):
     def tfds_feature(self, spec: DatasetSpec) -> Any:
         """The TFDS feature of the ``features`` key."""
 
+    def examples(self, spec: DatasetSpec, split: str, options: EvaluationOptions) -> tuple[Any, np.ndarray]:
+        """A split's features and labels as the grader gives them to a model: the set's arrays.
+
+        Example:
+            >>> from tfcert.datasets import DATASETS
+            >>> features, labels = DATASETS["breast_cancer"].kind.examples(DATASETS["breast_cancer"], "validation",
+            ...                                                            EvaluationOptions())
+            >>> features.shape, labels.shape
+            ((85, 30), (85,))
+        """
+        return arrays(spec.name, split)
+
     def model_inputs(self, spec: DatasetSpec, features: np.ndarray, model: ProbedModel, what: str,
                      options: EvaluationOptions) -> np.ndarray:
         """``features`` as the model takes them: a missing trailing channel of 1 is added, nothing else changes.
@@ -316,15 +338,77 @@ class ClassifierKind(DataKind):
             >>> DATASETS["breast_cancer"].kind.evaluate(DATASETS["breast_cancer"], always_benign, EvaluationOptions())
             {'accuracy': 0.5833333333333334, 'examples': 84.0}
         """
-        features, labels = arrays(spec.name, HELDOUT_SPLIT)
+        features, labels = self.examples(spec, HELDOUT_SPLIT, options)
         metrics = {"accuracy": self.accuracy(spec, model, features, labels, f"held-out {spec.name}", options),
                    "examples": float(len(labels))}
+        metrics.update(self.diagnostics(spec, model, features, labels, options))
         if options.fit_examples:
-            x_fit, y_fit = arrays(spec.name, "train")
+            x_fit, y_fit = self.examples(spec, "train", options)
             count = options.fit_examples
             metrics["train_accuracy"] = self.accuracy(spec, model, x_fit[:count], y_fit[:count],
                                                       f"{spec.name} training", options)
         return metrics
+
+    def diagnostics(self, spec: DatasetSpec, model: ProbedModel, features: Any, labels: np.ndarray,
+                    options: EvaluationOptions) -> dict[str, float]:
+        """Extra measurements that explain a low score (none by default)."""
+        return {}
+
+
+def folder_labels(classes: Sequence[str]) -> dict[str, int]:
+    """The label each class gets from its folder: its place among the folder names in Python's sort order.
+
+    Both ``keras.utils.image_dataset_from_directory`` (``class_names``) and
+    ``ImageDataGenerator.flow_from_directory`` (``class_indices``) number the
+    class folders this way, whatever order a dataset lists its classes in.
+
+    Example:
+        >>> folder_labels(["airplane", "anchor", "umbrella", "snowflake", "sun"])
+        {'airplane': 0, 'anchor': 1, 'snowflake': 2, 'sun': 3, 'umbrella': 4}
+        >>> folder_labels(["ant", "Zebra", "9", "10"])
+        {'10': 0, '9': 1, 'Zebra': 2, 'ant': 3}
+    """
+    return {name: index for index, name in enumerate(sorted(classes))}
+
+
+def as_decoded_file(image: Any) -> np.ndarray:
+    """A PIL image as a learner's loader decodes it from its class folder: JPEG-coded, then uint8 (h, w, 3).
+
+    Example:
+        >>> from PIL import Image
+        >>> as_decoded_file(Image.new("RGB", (30, 20), (200, 10, 10))).shape
+        (20, 30, 3)
+    """
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer).convert("RGB"), dtype=np.uint8)
+
+
+def resized_pixels(images: Sequence[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """Images of any sizes as one float32 batch of ``size`` (bilinear, values kept in 0-255), as
+    ``image_dataset_from_directory(image_size=size)`` resizes them.
+
+    Example:
+        >>> batch = resized_pixels([np.full((30, 40, 3), 255, np.uint8), np.zeros((50, 20, 3), np.uint8)], (8, 8))
+        >>> batch.shape, batch.dtype, float(batch.max())
+        ((2, 8, 8, 3), dtype('float32'), 255.0)
+    """
+    import tensorflow as tf
+
+    return np.stack([tf.image.resize(np.asarray(image, np.float32), size, method="bilinear").numpy()
+                     for image in images])
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded_split(originals: Callable[[str], tuple[list, np.ndarray]], split: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """A split's original images decoded as from their files (kept for the next model the grader probes)."""
+    images, labels = originals(split)
+    return [as_decoded_file(image) for image in images], labels
 
 
 @dataclass(frozen=True)
@@ -375,6 +459,73 @@ class ImageKind(ClassifierKind):
         return (["id", *(f"pixel_{i}" for i in range(flat.shape[1]))],
                 [[index, *row.tolist()] for index, row in enumerate(flat)])
 
+    def examples(self, spec: DatasetSpec, split: str, options: EvaluationOptions) -> tuple[Any, np.ndarray]:
+        """The set's arrays; with ``options.images``, the split's images as decoded from files (uint8, their own
+        sizes) and labels numbered the way the class folders number them (:func:`folder_labels`)."""
+        if not options.images:
+            return super().examples(spec, split, options)
+        if options.images not in IMAGE_MODES:
+            raise EvaluationError(f"unknown image mode {options.images!r}: the grader has {', '.join(IMAGE_MODES)}")
+        if self.originals is None:
+            raise EvaluationError(f"{spec.name} has no image files to grade on: its forms are {', '.join(self.forms)}")
+        images, labels = _decoded_split(self.originals, split)
+        by_folder = folder_labels(spec.classes)
+        relabel = np.array([by_folder[name] for name in spec.classes])
+        return images, relabel[np.asarray(labels, dtype="int64")]
+
+    def model_inputs(self, spec: DatasetSpec, features: Any, model: ProbedModel, what: str,
+                     options: EvaluationOptions) -> Any:
+        """The arrays as :class:`ClassifierKind` gives them; with ``options.images``, images as files hold them.
+
+        ``"files"``: resized to the model's input size (a model that takes any
+        size gets the set's own size, e.g. 150x150); ``"original_size"``: a
+        list of single images at their own sizes, for a model that takes any size.
+
+        Example:
+            >>> kind, images = ImageKind(), [np.zeros((30, 40, 3), np.uint8), np.zeros((20, 20, 3), np.uint8)]
+            >>> fixed = ProbedModel("m.keras", ModelInput((16, 16, 3), "float32"), lambda x: x)
+            >>> kind.model_inputs(None, images, fixed, "held-out scenes", EvaluationOptions(images="files")).shape
+            (2, 16, 16, 3)
+            >>> kind.model_inputs(None, images, fixed, "held-out scenes", EvaluationOptions(images="original_size"))
+            Traceback (most recent call last):
+            ...
+            tfcert.datasets.kinds.EvaluationError: m.keras takes images of 16x16 pixels only, but the held-out scenes images come in their own sizes (20 to 40 pixels a side): build it with keras.Input(shape=(None, None, 3)) and resize inside the model with keras.layers.Resizing
+            >>> any_size = ProbedModel("m.keras", ModelInput((None, None, 3), "float32"), lambda x: x)
+            >>> [x.shape for x in kind.model_inputs(None, images, any_size, "held-out scenes",
+            ...                                     EvaluationOptions(images="original_size"))]
+            [(30, 40, 3), (20, 20, 3)]
+        """
+        if not options.images:
+            return super().model_inputs(spec, features, model, what, options)
+        wanted = list(model.input.shape)
+        if len(wanted) != 3 or wanted[-1] not in (None, 3):
+            raise EvaluationError(
+                f"{model.shown} takes inputs of shape {_shape_text(wanted)} per example, but the {what} examples are "
+                "colour images (height, width, 3): build the model for images as their files hold them")
+        height, width = wanted[:2]
+        if options.images == "original_size":
+            if height is not None or width is not None:
+                sides = [side for image in features for side in image.shape[:2]]
+                raise EvaluationError(
+                    f"{model.shown} takes images of {height}x{width} pixels only, but the {what} images come in "
+                    f"their own sizes ({min(sides)} to {max(sides)} pixels a side): build it with "
+                    "keras.Input(shape=(None, None, 3)) and resize inside the model with keras.layers.Resizing")
+            return [np.asarray(image, np.float32) for image in features]
+        if height is None or width is None:
+            height, width = spec.input_shape[:2]
+        return resized_pixels(features, (height, width))
+
+    def diagnostics(self, spec: DatasetSpec, model: ProbedModel, features: Any, labels: np.ndarray,
+                    options: EvaluationOptions) -> dict[str, float]:
+        """With ``options.images``: ``accuracy_on_unit_scale``, the accuracy if the grader divided the pixels by
+        255 itself, which tells a model that scales outside itself (in the data pipeline) from a weak one."""
+        if not options.images:
+            return {}
+        inputs = self.model_inputs(spec, features, model, f"held-out {spec.name}", options)
+        scaled = [x / 255.0 for x in inputs] if isinstance(inputs, list) else inputs / 255.0
+        predicted = self.predicted_classes(model.predict(scaled))
+        return {"accuracy_on_unit_scale": float((predicted == labels).mean())}
+
     def write_folders(self, spec: DatasetSpec, root: Path) -> None:
         """Write ``root/{train,validation}/<class>/NNNNN.jpg``, the layout ``image_dataset_from_directory`` reads."""
         if self.originals is None:
@@ -384,7 +535,7 @@ class ImageKind(ClassifierKind):
             for index, (image, label) in enumerate(zip(images, labels)):
                 path = root / split / spec.classes[int(label)] / f"{index:05d}.jpg"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                image.save(path, quality=90)
+                image.save(path, quality=JPEG_QUALITY)
 
 
 @dataclass(frozen=True)
