@@ -96,3 +96,56 @@ def test_retraining_reads_the_files_too(tmp_path):
     report = probe.model_report(path, dataset="scenes_binary", images="files", retrain_examples=100)
     assert report.metrics_error is None, report.metrics_error
     assert report.metrics["retrained_epochs"] == 3.0 and "train_accuracy" in report.metrics
+
+
+def _recipe(tmp_path, name, layers, epochs=3):
+    import json
+
+    import keras
+
+    from tfcert.history import history_path_for
+
+    model = layers if isinstance(layers, keras.Model) else keras.Sequential(layers)
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    path = tmp_path / name
+    model.save(path)
+    history_path_for(path).write_text(json.dumps({"loss": [1.0] * epochs}))
+    return path
+
+
+def _small_cnn(*augmentation):
+    import keras
+
+    return [keras.Input(shape=(SIDE, SIDE, 3)), *augmentation, keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+            keras.layers.Dense(1, activation="sigmoid")]
+
+
+def test_the_grader_measures_what_augmentation_brings_by_retraining_without_it(tmp_path):
+    import keras
+
+    plain = _recipe(tmp_path, "plain.keras", _small_cnn())
+    report = probe.model_report(plain, dataset="scenes_binary", images="files", retrain_examples=60,
+                                ablate_augmentation=True)
+    assert report.metrics_error is None, report.metrics_error
+    assert report.metrics["unaugmented_accuracy"] == report.metrics["accuracy"], "no augmentation: the same run"
+    assert report.metrics["unaugmented_train_accuracy"] == report.metrics["train_accuracy"]
+    with pytest.raises(GradingError, match="the augmentation cuts it by 0.000, at least 0.050 asked"):
+        grading.check_augmentation_effect(report, min_gap_cut=0.05)
+
+    flipped = _recipe(tmp_path, "flipped.keras", _small_cnn(keras.layers.RandomFlip("horizontal")))
+    report = probe.model_report(flipped, dataset="scenes_binary", images="files", retrain_examples=60,
+                                ablate_augmentation=True)
+    assert report.metrics_error is None, report.metrics_error
+    assert report.metrics["unaugmented_accuracy"] != report.metrics["accuracy"], "a different recipe, trained apart"
+
+
+def test_a_model_the_grader_cannot_strip_of_its_augmentation_is_refused_with_advice(tmp_path):
+    import keras
+
+    inputs = keras.Input(shape=(SIDE, SIDE, 3))
+    outputs = keras.Sequential(_small_cnn(keras.layers.RandomFlip("horizontal"))[1:])(inputs)
+    functional = _recipe(tmp_path, "functional.keras", keras.Model(inputs, outputs))
+    report = probe.model_report(functional, dataset="scenes_binary", images="files", retrain_examples=30,
+                                ablate_augmentation=True)
+    assert "is not a keras.Sequential model: build it as one" in report.metrics_error
