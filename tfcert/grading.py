@@ -59,14 +59,31 @@ def _shape_matches(found: Sequence[int | None], expected: Sequence[int | None]) 
     return len(found) == len(expected) and all(e is None or f == e for f, e in zip(found, expected))
 
 
-def check_input_shape(report: ModelReport, expected: Sequence[int | None]) -> None:
-    """The model's (first) input has ``expected`` shape; ``None`` matches any size."""
+def check_input_shape(report: ModelReport, expected: Sequence[int | None], *, any_size: bool = False) -> None:
+    """The model's (first) input has ``expected`` shape; ``None`` matches any size.
+
+    ``any_size``: the model must take images of any height and width, so its
+    input's two axes after the batch axis must be None too.
+
+    Example:
+        >>> fixed = ModelReport(path="m.keras", input_shapes=[[None, 64, 64, 3]])
+        >>> check_input_shape(fixed, (None, None, None, 3))
+        >>> check_input_shape(fixed, (None, None, None, 3), any_size=True)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras takes images of 64x64 pixels only, (None, 64, 64, 3): build it on keras.Input(shape=(None, None, 3)), so it takes images of any size, and resize inside the model with keras.layers.Resizing
+    """
     check_loadable(report)
     found = report.input_shapes[0] if report.input_shapes else []
     if not _shape_matches(found, expected):
         raise GradingError(
             f"{report.name}: expected input shape {fmt_shape(expected)}, got {fmt_shape(found)}: change the shape "
             f"of the Input layer (or add a Reshape/Flatten layer) so the model takes {fmt_shape(expected)}")
+    if any_size and any(side is not None for side in found[1:3]):
+        raise GradingError(
+            f"{report.name} takes images of {found[1]}x{found[2]} pixels only, {fmt_shape(found)}: build it on "
+            "keras.Input(shape=(None, None, 3)), so it takes images of any size, and resize inside the model with "
+            "keras.layers.Resizing")
 
 
 def check_output_shape(report: ModelReport, expected: Sequence[int | None]) -> None:
