@@ -279,7 +279,7 @@ def test_each_kind_names_its_forms_and_metric():
         == datasets.forms("verses") == ("arrays", "csv", "json", "tfds")
     metrics = {name: datasets.DATASETS[name].kind.metric for name in datasets.names()}
     assert metrics["glyphs"] == metrics["breast_cancer"] == metrics["reviews"] == "accuracy"
-    assert metrics["stocks"] == "mae" and metrics["verses"] is None
+    assert metrics["stocks"] == "mae" and metrics["verses"] == "next_word_accuracy"
     assert datasets.DATASETS["breast_cancer"].feature_names()[0] == "mean_radius", "the lesson's table columns"
 
 

@@ -11,6 +11,7 @@ Finally it compares the copy with the repository: no other file changed.
 from __future__ import annotations
 
 import filecmp
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,7 +122,8 @@ def test_every_tool_finds_the_new_assignment(scratch):
     assert lint.problems(scratch) == [], "released, the new domain breaks no rule"
     assert checklist.problems(scratch) == []
     first = f"{DOMAIN}.01"
-    assert f"{first}  {Path(LESSON).name} § {first}  {GRADE_ID}" in checklist.coverage_table(scratch)
+    row = rf"^{re.escape(first)}\s+{re.escape(Path(LESSON).name)} § {re.escape(first)}\s+{GRADE_ID}$"
+    assert re.search(row, checklist.coverage_table(scratch), re.MULTILINE), "its first skill: taught and graded"
 
     listed = subprocess.run([sys.executable, str(scratch / "bench" / "autograde_one.py"), "--list", "--course",
                              str(scratch)], capture_output=True, text=True, check=True).stdout

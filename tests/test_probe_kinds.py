@@ -1,4 +1,4 @@
-"""The probe grades every dataset kind: text classifiers (raw strings or token ids) and forecasters.
+"""The probe grades every dataset kind: text classifiers (raw strings or token ids), forecasters and next-word models.
 
 Real models are built and trained (or fitted) here, saved to real .keras files
 and inspected by the real clean process; the metrics it reports are checked
@@ -7,6 +7,7 @@ against the same model evaluated in this process on the same held-out data.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,30 @@ from tfcert.grading import GradingError
 
 SEQUENCE_LENGTH = 12
 WINDOW = 30
+NEXT_WORD_WINDOW = 4
+
+
+def _last_word_model(logits: np.ndarray, window: int):
+    """A next-word model whose output depends on the last id only: row ``i`` of ``logits`` after word ``i``."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(window,)), keras.layers.Embedding(*logits.shape),
+                              keras.layers.Cropping1D((window - 1, 0)), keras.layers.Flatten(), keras.layers.Softmax()])
+    model.layers[0].set_weights([logits.astype("float32")])
+    return model
+
+
+def _pairs(lines: np.ndarray, vocabulary: list[str], window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(contexts, next ids) cut here the plain way, to compare with the probe's."""
+    index = {word: i for i, word in enumerate(vocabulary)}
+    contexts, targets = [], []
+    for line in lines:
+        ids = [index.get(word, 1) for word in re.sub(r"[^\w\s]", "", str(line).lower()).split()]
+        for end in range(1, len(ids)):
+            before = ids[max(0, end - window):end]
+            contexts.append([0] * (window - len(before)) + before)
+            targets.append(ids[end])
+    return np.array(contexts), np.array(targets)
 
 
 def _text_model(vectorize, classes: int, *, takes_strings: bool):
@@ -96,6 +121,26 @@ def models(tmp_path_factory) -> dict[str, Path]:
     files["any_window"] = out / "any_window.keras"
     keras.Sequential([keras.Input(shape=(None, 1)), keras.layers.GRU(4), keras.layers.Dense(1)]).save(
         files["any_window"])
+
+    lines = datasets.arrays("verses", "train")[0]
+    verse_words = keras.layers.TextVectorization()
+    verse_words.adapt(tf.constant(lines))
+    vocabulary = [str(token) for token in verse_words.get_vocabulary()]
+    files["verse_vocabulary"] = out / "verse_vocab.txt"
+    files["verse_vocabulary"].write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
+    contexts, targets = _pairs(lines, vocabulary, NEXT_WORD_WINDOW)
+    bigrams = np.zeros((len(vocabulary), len(vocabulary)))
+    np.add.at(bigrams, (contexts[:, -1], targets), 1.0)
+    files["bigram"] = out / "bigram.keras"  # the most frequent follower of the last word
+    _last_word_model(np.log(bigrams + 0.01), NEXT_WORD_WINDOW).save(files["bigram"])
+    files["narrow"] = out / "narrow.keras"
+    _last_word_model(np.zeros((len(vocabulary), len(vocabulary) - 2)), NEXT_WORD_WINDOW).save(files["narrow"])
+    always_unknown = np.zeros((3, 3))
+    always_unknown[:, 1] = 9.0
+    files["always_unknown"] = out / "always_unknown.keras"
+    _last_word_model(always_unknown, NEXT_WORD_WINDOW).save(files["always_unknown"])
+    files["unknown_vocabulary"] = out / "unknown_vocab.txt"  # every held-out word is '[UNK]' with it
+    files["unknown_vocabulary"].write_text("\n[UNK]\nzzz\n", encoding="utf-8")
 
     multi = np.concatenate([datasets.arrays("seasonal_multi", split)[1] for split in datasets.LEARNER_SPLITS])
     windows, following = _windows(multi, WINDOW)
@@ -223,15 +268,22 @@ def test_the_stocks_forecaster_is_graded_on_the_sp500_by_default(models):
                                   r"held-out complaints examples are sentences: take raw strings"),
     ("strings", "synthetic", r"strings\.keras takes string inputs of shape \(1,\) per example, but the grader "
                              r"forecasts value"),
-    ("strings", "verses", r"verses is a corpus for text generation"),
+    ("strings", "verses", r"strings\.keras takes string inputs of shape \(1,\) per example, but the grader asks it for "
+                          r"the next word of held-out verses lines: a next-word model takes the ids of the words "
+                          r"before, shape \(L,\)"),
 ])
 def test_a_model_that_does_not_fit_the_kind_gets_one_sentence(models, name, dataset, message):
     report = grading.model_report(models[name], dataset=dataset)
     assert report.error is None, report.error
     assert report.metrics_error and "\n" not in report.metrics_error
     with pytest.raises(GradingError, match=message):
-        (grading.check_forecast(report, max_mae=1.0) if datasets.DATASETS[dataset].kind.metric == "mae"
-         else grading.check_metric(report, "accuracy", 0.5))
+        metric = datasets.DATASETS[dataset].kind.metric
+        if metric == "mae":
+            grading.check_forecast(report, max_mae=1.0)
+        elif metric == "next_word_accuracy":
+            grading.check_next_word(report, min_accuracy=0.5)
+        else:
+            grading.check_metric(report, "accuracy", 0.5)
 
 
 def test_in_process_text_and_forecast_reports_match_the_clean_process(models, monkeypatch):
@@ -248,3 +300,44 @@ def test_in_process_text_and_forecast_reports_match_the_clean_process(models, mo
         assert a is not b
         assert a.metrics == pytest.approx(b.metrics) and a.target == b.target and a.metrics_error == b.metrics_error
 
+
+
+def test_a_next_word_model_is_graded_on_the_heldout_lines_against_the_most_frequent_word(models):
+    report = grading.model_report(models["bigram"], dataset="verses", vocabulary=models["verse_vocabulary"])
+    assert report.metrics_error is None, report.metrics_error
+    vocabulary = models["verse_vocabulary"].read_text(encoding="utf-8").split("\n")[:-1]
+    contexts, targets = _pairs(datasets.load_heldout("verses")[0], vocabulary, NEXT_WORD_WINDOW)
+    import keras
+
+    plain = keras.models.load_model(models["bigram"]).predict(contexts, verbose=0).argmax(axis=1)
+    assert report.metrics["examples"] == len(targets)
+    assert report.metrics["next_word_accuracy"] == pytest.approx(float(np.mean(plain == targets)))
+    _, train_targets = _pairs(datasets.arrays("verses", "train")[0], vocabulary, NEXT_WORD_WINDOW)
+    most_frequent = np.bincount(train_targets).argmax()
+    assert vocabulary[most_frequent] == "the"
+    assert report.metrics["frequency_baseline"] == pytest.approx(float(np.mean(targets == most_frequent)))
+    assert report.metrics["next_word_accuracy"] > report.metrics["frequency_baseline"] + 0.2
+    grading.check_next_word(report, min_accuracy=0.3)
+    with pytest.raises(GradingError, match=r"bigram\.keras predicts the next word right at 0\.\d+ of the \d+ places in "
+                                           r"the held-out lines of verses \(always predicting the most frequent word: "
+                                           r"0\.1\d+\); the target is 0\.990: feed the ids of the words before"):
+        grading.check_next_word(report, min_accuracy=0.99)
+
+
+@pytest.mark.parametrize("model, vocabulary, message", [
+    ("narrow", "verse_vocabulary", r"narrow\.keras gives outputs of shape \(70,\) per example, but the vocabulary file "
+                                   r".*verse_vocab\.txt lists 72 tokens: end the model in Dense\(len\(vocabulary\)"),
+    ("bigram", None, r"bigram\.keras gives word ids, and no vocabulary file came with it"),
+])
+def test_a_next_word_model_that_cannot_be_read_gets_one_sentence(models, model, vocabulary, message):
+    report = grading.model_report(models[model], dataset="verses", vocabulary=models[vocabulary] if vocabulary else None)
+    assert report.error is None and report.metrics == {} and "\n" not in report.metrics_error
+    with pytest.raises(GradingError, match=message):
+        grading.check_next_word(report, min_accuracy=0.1)
+
+
+def test_a_vocabulary_that_names_no_word_gains_nothing(models):
+    """Every held-out word is '[UNK]' with a vocabulary of one unknown word; predicting '[UNK]' is never right."""
+    report = grading.model_report(models["always_unknown"], dataset="verses", vocabulary=models["unknown_vocabulary"])
+    assert report.metrics_error is None, report.metrics_error
+    assert report.metrics["next_word_accuracy"] == 0.0

@@ -170,6 +170,8 @@ def setup(seed: int = 42) -> dict[str, object]:
     import warnings
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # Keras 3.15 warns on every fit given a tf.data.Dataset, because `shuffle` defaults to True there.
+    warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored", category=UserWarning)
     logging.getLogger("absl").setLevel(logging.ERROR)
     import keras
 

@@ -12,7 +12,8 @@ the held-out data comes from :mod:`tfcert.datasets`. The dataset's kind
 (:mod:`tfcert.datasets.kinds`) gives the batch the model is called on first
 and the evaluation: accuracy for image, table and text classifiers (raw
 sentences, or token ids made with the learner's vocabulary file), MAE against
-the naive forecast for forecasters.
+the naive forecast for forecasters, next-word accuracy for text generators
+(with the vocabulary file).
 Every problem becomes one actionable sentence in ``report["error"]`` (the
 model cannot be used) or ``report["metrics_error"]`` (it cannot be evaluated).
 """
@@ -137,6 +138,14 @@ def _as_model_input(values: Any) -> Any:
     return values
 
 
+def _nested_layers(layer: Any) -> list[Any]:
+    """The layers inside ``layer``: a wrapper's (``Bidirectional``'s LSTM), a nested model's, at any depth."""
+    inner = list(getattr(layer, "layers", None) or [])
+    inner += [getattr(layer, name) for name in ("forward_layer", "backward_layer", "layer")
+              if getattr(layer, name, None) is not None and getattr(layer, name) is not layer]
+    return [found for child in inner for found in (child, *_nested_layers(child))]
+
+
 def _description(model: Any) -> dict[str, Any]:
     """What a report says about the model itself: layers, input and output, activation, parameters."""
     import numpy as np
@@ -144,6 +153,7 @@ def _description(model: Any) -> dict[str, Any]:
     total = int(model.count_params())
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
     return {"layer_classes": [type(layer).__name__ for layer in model.layers],
+            "nested_layer_classes": [type(inner).__name__ for layer in model.layers for inner in _nested_layers(layer)],
             "input_shapes": [_shape(t.shape) for t in model.inputs],
             "input_dtypes": [str(t.dtype) for t in model.inputs],
             "output_shape": _shape(model.outputs[0].shape), "output_dtype": str(model.outputs[0].dtype),

@@ -39,7 +39,7 @@ __all__ = [
     "PROBE_TIMEOUT_S", "WEIGHTED_LAYERS", "CallRecord", "GradingError", "ModelReport", "calls_made",
     "check_calls", "check_file_size", "check_final_activation",
     "check_forecast", "check_generalisation_gap", "check_hidden_layers", "check_history", "check_input_dtype",
-    "check_input_shape", "check_layers", "check_loadable", "check_metric", "check_output_shape", "check_params", "check_predictions",
+    "check_input_shape", "check_layers", "check_loadable", "check_metric", "check_next_word", "check_output_shape", "check_params", "check_predictions",
     "check_regression",
     "check_augmentation_effect", "check_avoids", "check_stopped_at_target", "fmt_shape", "history_path_for", "load_history", "model_report",
 ]
@@ -181,8 +181,11 @@ def _judged(report: ModelReport) -> str:
     return report.name
 
 
-def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
+def check_metric(report: ModelReport, metric: str, minimum: float, *, advice: str | None = None) -> None:
     """The held-out ``metric`` the clean process measured is at least ``minimum``.
+
+    ``advice`` ends the message when the target is missed (the default speaks
+    of training longer, normalising and capacity).
 
     Example:
         >>> check_metric(ModelReport(path="m.keras", metrics={"accuracy": 0.25, "accuracy_on_unit_scale": 0.9}),
@@ -200,13 +203,17 @@ def check_metric(report: ModelReport, metric: str, minimum: float) -> None:
                   "but the files hold 0-255, so scale inside the model with keras.layers.Rescaling(1./255) and "
                   "train again")
     else:
-        advice = ": train longer, normalise the inputs, or give the model a little more capacity within the budget"
+        advice = ": " + (advice or "train longer, normalise the inputs, or give the model a little more capacity "
+                         "within the budget")
     raise GradingError(f"{_judged(report)} reaches a held-out {metric} of {value:.3f}, the target is {minimum:.3f}"
                        f"{advice}")
 
 
 def check_layers(report: ModelReport, any_of: Iterable[str], *, what: str, advice: str) -> None:
     """The saved model has at least one layer of a class in ``any_of`` (``what`` names them in the message).
+
+    Layers inside other layers count: the ``LSTM`` of a ``Bidirectional``,
+    the layers of a nested model.
 
     Example:
         >>> report = ModelReport(path="m.keras", layer_classes=["Rescaling", "Flatten", "Dense", "Dense"])
@@ -216,11 +223,15 @@ def check_layers(report: ModelReport, any_of: Iterable[str], *, what: str, advic
         Traceback (most recent call last):
         ...
         tfcert.grading.GradingError: m.keras has no convolution layer (its layers: Rescaling, Flatten, Dense, Dense): start the model with Conv2D and MaxPooling2D blocks
+        >>> check_layers(ModelReport(path="m.keras", layer_classes=["Bidirectional"], nested_layer_classes=["LSTM", "LSTM"]),
+        ...              ("LSTM",), what="an LSTM layer", advice="add one")
     """
     check_loadable(report)
     wanted = set(any_of)
-    if not wanted & set(report.layer_classes):
+    if not wanted & {*report.layer_classes, *report.nested_layer_classes}:
         layers = ", ".join(report.layer_classes) or "none"
+        if report.nested_layer_classes:
+            layers += f"; inside them: {', '.join(report.nested_layer_classes)}"
         raise GradingError(f"{report.name} has no {what.removeprefix('a ').removeprefix('an ')} (its layers: {layers}): "
                            f"{advice}")
 
@@ -283,6 +294,36 @@ def check_regression(report: ModelReport, *, max_mae: float) -> None:
             f"predicting the training mean is off by {baseline:.3f}); the target is at most {max_mae:.3f}: normalise "
             "the inputs (a Normalization layer adapted on the training features), end in Dense(1) with no "
             "activation, train with the MSE or MAE loss, and raise the learning rate if the loss falls slowly")
+
+
+def check_next_word(report: ModelReport, *, min_accuracy: float) -> None:
+    """A next-word model's accuracy on held-out lines, measured by the clean process, is at least ``min_accuracy``.
+
+    The report also holds ``frequency_baseline``, the accuracy of always
+    predicting the most frequent word; messages compare the two so a learner
+    sees how much the model learned (see
+    :class:`tfcert.datasets.kinds.CorpusKind`).
+
+    Example:
+        >>> report = ModelReport(path="m.keras", dataset="verses", metrics={
+        ...     "next_word_accuracy": 0.21, "frequency_baseline": 0.13, "examples": 1266.0})
+        >>> check_next_word(report, min_accuracy=0.2)
+        >>> check_next_word(report, min_accuracy=0.6)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras predicts the next word right at 0.210 of the 1266 places in the held-out lines of verses (always predicting the most frequent word: 0.130); the target is 0.600: feed the ids of the words before, padded with 0 in front, through an Embedding and an LSTM to Dense(len(vocabulary), activation='softmax'), and train until the training accuracy stops rising
+    """
+    accuracy, baseline = _measured(report, "next_word_accuracy", "frequency_baseline", missing=(
+        "no next-word accuracy was measured: the grader needs the corpus and the vocabulary file, "
+        "model_report(path, dataset='verses', vocabulary=...)"))
+    if not accuracy >= min_accuracy:
+        places = int(report.metrics.get("examples", 0))
+        raise GradingError(
+            f"{_judged(report)} predicts the next word right at {accuracy:.3f} of the {places} places in the held-out "
+            f"lines{f' of {report.dataset}' if report.dataset else ''} (always predicting the most frequent word: "
+            f"{baseline:.3f}); the target is {min_accuracy:.3f}: feed the ids of the words before, padded with 0 in "
+            "front, through an Embedding and an LSTM to Dense(len(vocabulary), activation='softmax'), and train "
+            "until the training accuracy stops rising")
 
 
 def load_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:

@@ -46,7 +46,8 @@ class ModelReport:
     ``metrics`` holds what the dataset's kind measures on its held-out split:
     ``accuracy`` and ``examples`` for classifiers (``train_accuracy`` with
     ``fit_examples``), ``mae``, ``naive_mae`` and ``examples`` for
-    forecasters, whose graded column is ``target``. ``metrics_error`` says in
+    forecasters, whose graded column is ``target``; ``next_word_accuracy``,
+    ``frequency_baseline`` and ``examples`` for next-word models. ``metrics_error`` says in
     one sentence why nothing could be measured; ``error`` why the file could
     not be used at all.
     """
@@ -63,6 +64,8 @@ class ModelReport:
     trainable_params: int = 0
     non_trainable_params: int = 0
     layer_classes: list[str] = field(default_factory=list)
+    #: Layers inside the model's layers: the LSTM of a ``Bidirectional``, the layers of a nested model.
+    nested_layer_classes: list[str] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     metrics_error: str | None = None
     raw_predictions: list[int] | None = None
@@ -136,7 +139,9 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
         dataset: an embedded dataset whose held-out split the model is
             evaluated on, by the dataset's kind: ``report.metrics["accuracy"]``
             for image, table and text classifiers; ``report.metrics["mae"]``
-            and ``["naive_mae"]`` for forecasters. None: no evaluation.
+            and ``["naive_mae"]`` for forecasters; ``["next_word_accuracy"]``
+            and ``["frequency_baseline"]`` for a next-word model of a corpus
+            (``verses``, with ``vocabulary``). None: no evaluation.
         timeout: seconds before the clean process is stopped.
         fit_examples: also measure the accuracy on the first N training
             examples of ``dataset`` (``report.metrics["train_accuracy"]``), the
@@ -148,7 +153,8 @@ def model_report(path: str | os.PathLike[str], dataset: str | None = None, timeo
         vocabulary: for a text model that takes token ids, the vocabulary file
             the learner saved (``TextVectorization.get_vocabulary()``, one token
             per line); the clean process vectorises the held-out sentences with
-            it. Models that take raw strings do not need it.
+            it. Models that take raw strings do not need it; next-word models
+            do (output ``i`` is read as the probability of ``vocabulary[i]``).
         target: for a forecaster, the column graded (default: the set's own,
             e.g. ``^GSPC`` for ``stocks``).
         retrain_examples: judge the learner's *recipe*, not the weights they

@@ -16,7 +16,11 @@ kind                      sets                                   graded by
 :class:`TextKind`         reviews, complaints                    accuracy
 :class:`SeriesKind`       synthetic, goog, stocks,               MAE (and the
                           seasonal_multi                         naive MAE)
-:class:`CorpusKind`       verses                                 (no metric)
+:class:`CorpusKind`       verses                                 next-word
+                                                                 accuracy (and
+                                                                 the most
+                                                                 frequent
+                                                                 word's)
 ========================  =====================================  ==========
 
 Each kind owns
@@ -909,17 +913,35 @@ class SeriesKind(DataKind):
 
 @dataclass(frozen=True)
 class CorpusKind(DataKind):
-    """Lines of text with no labels, for training a generator; the grader measures no metric on them.
+    """Lines of text with no labels, for training a next-word model; graded by next-word accuracy.
+
+    The grader cuts every held-out line into (the words before, the next word)
+    pairs, the classic way: the ids of the words before, the last ``L`` of
+    them, padded with 0 at the front to the model's input length ``L``, and
+    the id of the word that follows. Ids come from the vocabulary file saved
+    beside the model (``TextVectorization.get_vocabulary()``, one token per
+    line), and output ``i`` of the model is read as the probability that the
+    next word is ``vocabulary[i]``. ``next_word_accuracy`` is the share of
+    pairs whose most probable word is right (a next word the vocabulary
+    lacks, id 1, always counts as a miss, so a vocabulary that maps every
+    word to ``[UNK]`` gains nothing); ``frequency_baseline`` is what
+    always predicting the most frequent next word of the training lines
+    scores on the same pairs.
 
     Example:
         >>> from tfcert.datasets import DATASETS
         >>> DATASETS["verses"].kind.table(DATASETS["verses"], np.array(["oh my heart"]), np.array([0]))
         (['line'], [['oh my heart']])
+        >>> ids = np.array([[2, 5, 3, 0], [4, 0, 0, 0]])
+        >>> contexts, targets = CorpusKind.next_word_pairs(ids, window=2)
+        >>> contexts.tolist(), targets.tolist()
+        ([[0, 2], [2, 5]], [5, 3])
     """
 
     column: str = "line"
 
     name: ClassVar[str] = "corpus"
+    metric: ClassVar[str | None] = "next_word_accuracy"
 
     def feature_names(self, spec: DatasetSpec) -> tuple[str, ...]:
         return (self.column,)
@@ -935,6 +957,47 @@ class CorpusKind(DataKind):
     def tfds_example(self, spec: DatasetSpec, features: Any, label: Any) -> dict[str, Any]:
         return {self.column: str(features)}
 
+    @staticmethod
+    def next_word_pairs(ids: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """(contexts, next ids) of lines of token ids (0-padded at the end), contexts the last ``window`` ids, 0-padded in front."""
+        contexts, targets = [], []
+        for line in np.asarray(ids):
+            words = line[line != 0]
+            for end in range(1, len(words)):
+                before = words[max(0, end - window):end]
+                contexts.append(np.concatenate([np.zeros(window - len(before), dtype=words.dtype), before]))
+                targets.append(words[end])
+        return np.array(contexts, dtype="int64").reshape(-1, window), np.array(targets, dtype="int64")
+
     def evaluate(self, spec: DatasetSpec, model: ProbedModel, options: EvaluationOptions) -> dict[str, float]:
-        raise EvaluationError(f"{spec.name} is a corpus for text generation, with no held-out labels the grader "
-                              "could measure a model against: grade what the generator writes instead")
+        shape = model.input.shape
+        advice = ("a next-word model takes the ids of the words before, shape (L,): the last L ids, padded with 0 "
+                  "in front (keras.utils.pad_sequences(..., padding='pre')), and gives one probability per word of "
+                  "the vocabulary")
+        if not (model.input.is_numeric and len(shape) == 1 and shape[0]):
+            raise EvaluationError(f"{model.shown} takes {model.input.dtype} inputs of shape {_shape_text(shape)} per "
+                                  f"example, but the grader asks it for the next word of held-out {spec.name} lines: "
+                                  f"{advice}")
+        if options.vocabulary is None:
+            raise EvaluationError(f"{model.shown} gives word ids, and no vocabulary file came with it to read them: "
+                                  "write vectorizer.get_vocabulary() to a file, one token per line, and grade the "
+                                  "model with it")
+        tokens = read_vocabulary(options.vocabulary, options.vocabulary_shown)
+        import keras
+
+        vectorize = keras.layers.TextVectorization(vocabulary=list(tokens))
+        window = int(shape[0])
+        contexts, targets = self.next_word_pairs(np.asarray(vectorize(arrays(spec.name, HELDOUT_SPLIT)[0])), window)
+        outputs = np.asarray(model.predict(contexts.astype(model.input.dtype)))
+        if outputs.ndim != 2 or outputs.shape[1] != len(tokens):
+            raise EvaluationError(
+                f"{model.shown} gives outputs of shape {_shape_text(outputs.shape[1:])} per example, but the "
+                f"vocabulary file {options.vocabulary_shown or options.vocabulary} lists "
+                f"{len(tokens)} tokens: end the model in Dense(len(vocabulary), activation='softmax'), so output i is "
+                "the probability that the next word is vocabulary[i]")
+        _, train_targets = self.next_word_pairs(np.asarray(vectorize(arrays(spec.name, "train")[0])), window)
+        counts = np.bincount(train_targets, minlength=len(tokens))
+        counts[:2] = 0
+        named = targets > 1  # a next word the vocabulary cannot name ('[UNK]') is a miss, whatever the model says
+        return {"next_word_accuracy": float(np.mean((outputs.argmax(axis=1) == targets) & named)),
+                "frequency_baseline": float(np.mean(targets == int(counts.argmax()))), "examples": float(len(targets))}
