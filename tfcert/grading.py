@@ -440,6 +440,9 @@ def check_augmentation_effect(report: ModelReport, *, min_gap_cut: float | None 
     ``min_gap_cut``: the generalisation gap (training minus held-out accuracy)
     must be at least this much smaller with the augmentation than without;
     ``min_accuracy_gain``: the held-out accuracy at least this much higher.
+    A gap cut only counts when the held-out accuracy did not fall: augmentation
+    so strong that the network can no longer fit its training examples also
+    narrows the gap, by lowering the training accuracy, and teaches nothing.
 
     Example:
         >>> report = ModelReport(path="m.keras", metrics={"accuracy": 0.70, "train_accuracy": 1.0,
@@ -448,6 +451,12 @@ def check_augmentation_effect(report: ModelReport, *, min_gap_cut: float | None 
         Traceback (most recent call last):
         ...
         tfcert.grading.GradingError: m.keras, retrained from scratch by the grader on the allowed training examples for 40 epochs, has a generalisation gap of 0.300 (100.0 % on its training examples, 70.0 % held out); without its augmentation layers the same network's gap is 0.310: the augmentation cuts it by 0.010, at least 0.050 asked. Add transformations that keep the answer (RandomFlip("horizontal"), RandomTranslation, RandomZoom) and train for enough epochs to learn from them
+        >>> harmful = ModelReport(path="m.keras", metrics={"accuracy": 0.66, "train_accuracy": 0.913,
+        ...     "unaugmented_accuracy": 0.68, "unaugmented_train_accuracy": 1.0})
+        >>> check_augmentation_effect(harmful, min_gap_cut=0.05)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras has a smaller generalisation gap than the same network without its augmentation layers (0.253 against 0.320) only because it fits its training examples less well (91.3 % against 100.0 %): its held-out accuracy fell from 68.0 % to 66.0 %. The transformations change the photographs too much: keep the ones that keep the answer and make them milder (smaller factors)
     """
     train, heldout, plain_train, plain_heldout = _measured(
         report, "train_accuracy", "accuracy", "unaugmented_train_accuracy", "unaugmented_accuracy",
@@ -462,6 +471,13 @@ def check_augmentation_effect(report: ModelReport, *, min_gap_cut: float | None 
             f"{heldout:.1%} held out); without its augmentation layers the same network's gap is {plain_gap:.3f}: "
             f"the augmentation cuts it by {plain_gap - gap:.3f}, at least {min_gap_cut:.3f} asked. {advice}"
             .replace("%", " %"))
+    if min_gap_cut is not None and heldout < plain_heldout:
+        raise GradingError(
+            f"{_judged(report)} has a smaller generalisation gap than the same network without its augmentation "
+            f"layers ({gap:.3f} against {plain_gap:.3f}) only because it fits its training examples less well "
+            f"({train:.1%} against {plain_train:.1%}): its held-out accuracy fell from {plain_heldout:.1%} to "
+            f"{heldout:.1%}. The transformations change the photographs too much: keep the ones that keep the answer "
+            "and make them milder (smaller factors)".replace("%", " %"))
     if min_accuracy_gain is not None and heldout - plain_heldout < min_accuracy_gain:
         raise GradingError(
             f"{_judged(report)} reaches a held-out accuracy of {heldout:.3f}; without its augmentation layers the "

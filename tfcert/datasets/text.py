@@ -14,7 +14,13 @@
     learner splits. Records: ``{"review": ..., "is_positive": ...}``.
     Target: 90 % held-out accuracy. A bag-of-words logistic regression scores
     49 % (chance), with word bigrams 50 %; an LSTM, GRU or Conv1D over
-    embeddings passes. Adjectives are shared by all aspects on purpose, so no
+    embeddings passes. Measured on a 2-core CPU (``TextVectorization`` inside
+    the model, ``Embedding(16)``, batches of 64, 10 epochs): averaging the
+    embeddings (``GlobalAveragePooling1D``) 0.48 held out; ``LSTM(32)`` 1.00
+    (8 s; it sits at 0.5 for four epochs, then jumps), ``GRU(32)`` 1.00,
+    ``Conv1D(64, 5)`` 1.00 from the second epoch (3 s). The D4 assignment's
+    reference (``Embedding(32, mask_zero=True)``, ``LSTM(32)``, Adam 0.003)
+    reaches 1.00 in two epochs. Adjectives are shared by all aspects on purpose, so no
     single word gives the answer away (the price may be "stale").
 
 ``complaints`` (multi-class)
@@ -29,7 +35,12 @@
     which of the two aspects mentioned is the complaint). An Embedding +
     Bidirectional LSTM(64) + Dense(64) model sits near 50 % for about six
     epochs, then jumps to 100 % (20 epochs: 52 s on a 2-core CPU): patience,
-    or early stopping on validation accuracy, is part of the lesson.
+    or early stopping on validation accuracy, is part of the lesson. Post-padded
+    ids hurt recurrent layers that read the padding last: without masking a
+    ``GRU(32)`` reaches 0.67 after 15 epochs, a ``SimpleRNN(32)`` 0.99 and a
+    ``Conv1D`` 1.00; the assignment's reference (``mask_zero=True``,
+    ``Bidirectional(GRU(32))``, Adam 0.003) leaves the plateau at epoch 4 and
+    reaches 1.00 in 10 epochs (about 20 s).
 
 ``verses``
     What: a corpus of rhyming four-line stanzas for training a text generator
@@ -37,8 +48,14 @@
     How: each line follows one of eight patterns filled from small word lists,
     lines 1-2 and 3-4 rhyme; seed 13; ``train`` 2,000 lines, ``validation``
     200, grader-only ``heldout`` 200 (grader-side seed).
-    Target: next-word accuracy on held-out lines well above a most-frequent-word
-    baseline (about 12 %).
+    Target: 60 % next-word accuracy on the held-out lines (the grader's
+    :class:`~tfcert.datasets.kinds.CorpusKind` cuts each line into pairs of
+    the last ``L`` ids before a word and that word). Always predicting the
+    most frequent word ("the") scores 13 %, and many places are free choices
+    no model can guess (which subject, which rhyme word), so the ceiling is
+    near 70 %: an ``Embedding(32)`` + ``LSTM(64)`` over windows of 8 reaches
+    0.67-0.69 after three to four epochs (12,763 training pairs, about 1 s an
+    epoch on a 2-core CPU), which leaves the target a margin of seven points.
 """
 
 from __future__ import annotations
