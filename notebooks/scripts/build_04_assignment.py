@@ -591,13 +591,14 @@ def build_next_word_model(vocabulary_size: int, window: int) -> keras.Model:
 """)
 
 md("task5-train-md", """
-The next cell trains the model on the pairs (about 15 seconds) and saves it with its history. You may
-change the number of epochs.
+The next cell cuts the lines into pairs with your function, trains the model on them (about 15
+seconds) and saves it with its history. You may change the number of epochs.
 """)
 
 train("next-word-train", """
 VERSE_PATH = "models/verses_lstm.keras"
 
+verse_contexts, verse_next_ids = next_word_pairs(VERSE_LINES, VERSE_VECTORIZER, WINDOW)
 verse_model = build_next_word_model(len(VERSE_VOCABULARY), WINDOW)
 verse_history = verse_model.fit(verse_contexts, verse_next_ids, validation_split=0.1, epochs=10, batch_size=64,
                                 verbose=2)
