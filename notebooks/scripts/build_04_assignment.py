@@ -93,7 +93,7 @@ download.
 | 2. Reviews: a binary classifier with an LSTM | D4.01, D4.03, D4.05, D4.06 | 5 |
 | 3. Complaints: five classes with a GRU or SimpleRNN | D4.04, D4.07, D4.08 | 5 |
 | 4. Word embeddings for the Embedding Projector | D4.05 | 2 |
-| 5. An LSTM that writes verse | D4.09 | 6 |
+| 5. An LSTM that writes verse | D4.09 | 7 |
 
 **How grading works.** Write your code where it says `# YOUR CODE HERE` (remove the
 `raise NotImplementedError()` line). Each task ends with test cells: the visible assertions give you
