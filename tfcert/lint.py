@@ -191,6 +191,45 @@ def hint_problems(path: Path, nb: dict[str, Any], lesson_headings: list[str]) ->
     return found
 
 
+TASK_ROW = re.compile(r"^\|\s*(\d+)\.[^|]*\|[^|]*\|\s*(\d+(?:\.\d+)?)\s*\|\s*$", re.MULTILINE)
+
+
+def task_points_problems(path: Path, nb: dict[str, Any]) -> list[str]:
+    """The overview's task table (``| 1. Name | Skills | Points |``) gives each ``## Task N`` its graded points.
+
+    Example:
+        >>> md = lambda text: {"cell_type": "markdown", "source": text, "id": "x"}
+        >>> graded = lambda points: {"cell_type": "code", "source": "", "id": "g", "metadata": {"nbgrader": {
+        ...     "grade": True, "grade_id": "g", "points": points}}}
+        >>> nb = {"cells": [md("| 1. Text | D4.02 | 3 |\\n| 2. Reviews | D4.03 | 4 |"), md("## Task 1: Text"),
+        ...                 graded(2), graded(1), md("## Task 2: Reviews"), graded(5)]}
+        >>> task_points_problems(Path("a.ipynb"), nb)
+        ['a.ipynb: the overview gives Task 2 4 points, its graded cells carry 5']
+    """
+    tables = [c for c in nb["cells"] if c["cell_type"] == "markdown" and TASK_ROW.search(c["source"])]
+    if not tables:
+        return []
+    announced = {int(n): float(points) for n, points in TASK_ROW.findall(tables[0]["source"])}
+    carried: dict[int, float] = {}
+    task = None
+    for cell in nb["cells"]:
+        heading = re.match(r"## Task (\d+)", cell["source"]) if cell["cell_type"] == "markdown" else None
+        if heading:
+            task = int(heading.group(1))
+            carried.setdefault(task, 0.0)
+        elif task is not None and cell["cell_type"] == "code" and notebooks.is_graded(cell):
+            carried[task] += float(notebooks.nbgrader_meta(cell).get("points", 0))
+    found = []
+    for number in sorted(set(announced) | set(carried)):
+        want, got = announced.get(number), carried.get(number)
+        if want is None or got is None:
+            where = "not in the overview table" if want is None else "in the overview table but has no ## Task heading"
+            found.append(f"{path}: Task {number} is {where}")
+        elif want != got:
+            found.append(f"{path}: the overview gives Task {number} {want:g} points, its graded cells carry {got:g}")
+    return found
+
+
 def release_problems(assignment: str, source: dict[str, Any], release: dict[str, Any]) -> list[str]:
     """The committed learner version matches its source's cells and leaks nothing (nbgrader checks the rest)."""
     where = f"release/{assignment}"
@@ -224,6 +263,7 @@ def assignment_problems(root: Path, assignment: str) -> list[str]:
             found += [f"{source_path.relative_to(root)}: {p}" for p in graded_cell_value_problems(cell["id"],
                                                                                                 cell["source"])]
     found += training_cell_problems(source_path.relative_to(root), source)
+    found += task_points_problems(source_path.relative_to(root), source)
     lesson = next((root / d.lesson for d in checklist.domains(root) if d.assignment == assignment and d.lesson), None)
     if lesson is not None and lesson.exists():
         headings = [h.lstrip("#").strip() for h in notebooks.headings(notebooks.read(lesson))]
