@@ -10,31 +10,16 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import nbformat
+from lesson_cells import LessonCells
+
+from tfcert import HEADER_CELL
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))  # the repository root, for tfcert when run from a checkout
-
-from tfcert import HEADER_CELL, notebooks  # noqa: E402
-
 OUT = HERE.parent / "03_image_classification.ipynb"
-CELLS: list = []
-
-
-def md(cell_id: str, text: str) -> None:
-    """Add a Markdown cell."""
-    CELLS.append(nbformat.v4.new_markdown_cell(text.strip("\n"), id=cell_id))
-
-
-def code(cell_id: str, text: str, train: bool = False) -> None:
-    """Add a code cell; ``train=True`` tags a cell that fits a model."""
-    cell = nbformat.v4.new_code_cell(text.strip("\n"), id=cell_id)
-    if train:
-        cell.metadata["tags"] = ["train"]
-    CELLS.append(cell)
+CELLS = LessonCells()
+md, code = CELLS.md, CELLS.code
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1251,18 +1236,5 @@ md("next-steps", """
 """)
 
 
-def build() -> dict:
-    """The lesson as a notebook dict in the course's stored form."""
-    nb = nbformat.v4.new_notebook(cells=CELLS)
-    nb.metadata = {
-        "colab": {"name": OUT.name, "toc_visible": True},
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    return nb
-
-
 if __name__ == "__main__":
-    notebooks.write(build(), OUT)
-    problems = notebooks.problems(OUT)
-    print(f"wrote {OUT} ({len(CELLS)} cells)" + ("" if not problems else "; problems: " + "; ".join(problems)))
+    CELLS.write(OUT)
