@@ -172,6 +172,9 @@ def setup(seed: int = 42) -> dict[str, object]:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     # Keras 3.15 warns on every fit given a tf.data.Dataset, because `shuffle` defaults to True there.
     warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored", category=UserWarning)
+    # ... and at the end of the first epoch over a dataset of unknown length (windows of a series cut with
+    # window/flat_map), where nothing ran out: Keras only learns the epoch's length that way.
+    warnings.filterwarnings("ignore", message=r"Your input ran out of data; interrupting training", category=UserWarning)
     logging.getLogger("absl").setLevel(logging.ERROR)
     import keras
 

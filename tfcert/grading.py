@@ -269,6 +269,27 @@ def check_forecast(report: ModelReport, *, max_mae: float | None = None,
         raise GradingError(f"{measured}; the target is at most {max_ratio_to_naive:.2f} times the naive MAE: {advice}")
 
 
+def check_window_input(report: ModelReport, window: int, columns: int = 1) -> None:
+    """The forecaster takes windows of ``window`` steps: ``(None, window)`` or ``(None, window, 1)`` for one column,
+    ``(None, window, columns)`` for several.
+
+    Example:
+        >>> check_window_input(ModelReport(path="m.keras", input_shapes=[[None, 30, 1]]), 30)
+        >>> check_window_input(ModelReport(path="m.keras", input_shapes=[[None, 30, 1]]), 30, columns=3)
+        Traceback (most recent call last):
+        ...
+        tfcert.grading.GradingError: m.keras takes inputs of shape (None, 30, 1); the task asks for windows of 30 steps of 3 columns, (None, 30, 3): build it on keras.Input(shape=(30, 3))
+    """
+    check_loadable(report)
+    found = list(report.input_shapes[0]) if report.input_shapes else []
+    wanted = [[None, window, columns]] + ([[None, window]] if columns == 1 else [])
+    if found not in wanted:
+        shape = (window,) if columns == 1 else (window, columns)
+        what = f"{window} steps" + (f" of {columns} columns" if columns > 1 else " of one value")
+        raise GradingError(f"{report.name} takes inputs of shape {fmt_shape(found)}; the task asks for windows of "
+                           f"{what}, {' or '.join(fmt_shape(w) for w in wanted)}: build it on keras.Input(shape={shape})")
+
+
 def check_regression(report: ModelReport, *, max_mae: float) -> None:
     """A regression model's held-out MAE, measured by the clean process, is at most ``max_mae``.
 

@@ -10,65 +10,16 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import nbformat
+from assignment_cells import AssignmentCells
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))  # the repository root, for tfcert when run from a checkout
-
-from tfcert import HEADER_CELL, notebooks  # noqa: E402
+from tfcert import HEADER_CELL
 
 ASSIGNMENT = "d4_natural_language_processing"
-OUT = HERE.parent.parent / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-CELLS: list = []
-
-
-def _nbgrader(grade_id: str, *, solution: bool = False, points: int | None = None) -> dict:
-    meta = {"grade": points is not None, "grade_id": grade_id, "locked": not solution, "schema_version": 3,
-            "solution": solution, "task": False}
-    if points is not None:
-        meta["points"] = points
-    return meta
-
-
-def md(cell_id: str, text: str) -> None:
-    """A locked Markdown cell."""
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"), id=cell_id)
-    cell.metadata["nbgrader"] = _nbgrader(cell_id)
-    CELLS.append(cell)
-
-
-def given(cell_id: str, text: str) -> None:
-    """A locked code cell the learner runs as it is."""
-    cell = nbformat.v4.new_code_cell(text.strip("\n"), id=cell_id)
-    cell.metadata["nbgrader"] = _nbgrader(cell_id)
-    CELLS.append(cell)
-
-
-def solution(cell_id: str, text: str) -> None:
-    """A cell the learner completes (between ``### BEGIN/END SOLUTION``)."""
-    cell = nbformat.v4.new_code_cell(text.strip("\n"), id=cell_id)
-    cell.metadata["nbgrader"] = _nbgrader(cell_id, solution=True)
-    CELLS.append(cell)
-
-
-def train(cell_id: str, text: str) -> None:
-    """An editable cell that trains and saves a model (tagged ``train``)."""
-    cell = nbformat.v4.new_code_cell(text.strip("\n"), id=cell_id)
-    cell.metadata["tags"] = ["train"]
-    CELLS.append(cell)
-
-
-def graded(cell_id: str, grade_id: str, points: int, text: str, verify: bool = False) -> None:
-    """A locked test cell worth ``points``; ``verify=True``: self-contained, re-run outside the kernel."""
-    cell = nbformat.v4.new_code_cell(text.strip("\n"), id=cell_id)
-    cell.metadata["nbgrader"] = _nbgrader(grade_id, points=points)
-    if verify:
-        cell.metadata["tags"] = ["verify"]
-    CELLS.append(cell)
-
+OUT = Path(__file__).resolve().parent.parent.parent / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+CELLS = AssignmentCells()
+md, given, solution, train, graded = CELLS.md, CELLS.given, CELLS.solution, CELLS.train, CELLS.graded
 
 # --------------------------------------------------------------------------------------------------
 md("title", """
@@ -751,9 +702,4 @@ md("submit-md", """
 
 
 if __name__ == "__main__":
-    nb = nbformat.v4.new_notebook(cells=CELLS, metadata={
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    notebooks.write(nb, OUT)
-    print(f"wrote {OUT.relative_to(HERE.parent.parent)} ({len(CELLS)} cells)")
+    CELLS.write(OUT)

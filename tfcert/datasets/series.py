@@ -8,11 +8,22 @@
     sd 5. ``train`` is days 0-1,099 and ``validation`` days 1,100-1,460 (noise
     seed 42). The grader-only ``heldout`` is the next 180 days, whose noise is
     drawn from a grader-side seed, so no learner ever sees those values.
-    Target (forecasting tasks): the noise alone sets a floor of about 4 on the
-    held-out MAE. Measured: the naive forecast (tomorrow = today) 5.95, a Dense
-    model on the last 30 daily changes 5.51; the D5 assignment's target (below
-    5) asks for a model that uses the trend and seasonality, not just the
-    recent changes.
+    Target (forecasting tasks): the noise alone sets a floor of about 4.0 on the
+    held-out MAE (the true curve, forecast exactly, is off by 4.02). Measured on
+    the held-out days, one step ahead: the naive forecast (tomorrow = today)
+    5.95; least squares on the last 30 raw values 5.14; the seasonal forecast
+    that uses last year (a centred mean of the 11 days around the same day one
+    season ago, plus the trailing mean of the last 30 seasonal differences)
+    4.86, and 4.99 on the validation days. Keras forecasters on windows of 30
+    raw values, scaled inside the model and trained on train + validation with
+    a cosine-decayed rate, land between 4.9 and 5.7: Conv1D + LSTM 5.05-5.28
+    for starting rates from 7e-4 to 7e-3, an LSTM alone 5.38-5.63. The held-out
+    days run past the highest values of the training days, so a model that
+    only fits the training range well misses here first. The D5 assignment
+    asks for a forecaster at most 0.95 times the naive MAE (about 5.65) and a
+    seasonal forecast of at most 5.2 on the validation days; both are met by
+    the models above with a margin, and missed by a model that copies the
+    last value (a window with the label leaked into it learns that).
 
 ``goog``
     What: Google's daily closing price, 19 August 2004 to 2008, 1,047 trading
@@ -39,9 +50,14 @@
     How: as ``synthetic``, with the shared pattern scaled per series; ``train``
     days 0-1,099, ``validation`` 1,100-1,460, ``heldout`` the next 180 days with
     grader-side noise.
-    Target: a model that uses all three series forecasts the first better than
-    one that sees it alone. Measured on series ``a``: naive forecast MAE 6.58,
-    a Dense model on its last 30 daily changes 4.50.
+    Target: forecasting ``a`` one step ahead. Measured on the held-out days:
+    naive forecast MAE 6.58; windows of 30 days of all three series, scaled
+    inside and trained on train + validation, 4.1-4.5 (Dense 4.12, LSTM 4.35,
+    Conv1D 4.45); the same Conv1D on ``a`` alone 4.48. With 30-day windows the
+    other columns help little (the shared season is already in ``a``'s own
+    past), so the D5 assignment grades the multivariate input in the model's
+    shape, ``(30, 3)``, and the error at most 0.75 times the naive MAE (about
+    4.9).
 
 Grading (all four, :class:`tfcert.datasets.kinds.SeriesKind`): the grader
 forecasts every held-out step one step ahead from the window of raw values
