@@ -626,7 +626,8 @@ naive forecast with little effort, print a few windows with their labels and che
 
 **The pipeline as a function.** The rest of the notebook cuts windows with the `tf.data` steps
 above. One more step: after `flat_map`, `tf.data` no longer knows how many windows there are, and
-Keras then finds out at the end of the first epoch, with a warning that the input "ran out of data".
+Keras then finds out at the end of the first epoch, with a warning that the input "ran out of data"
+(the course header hides that warning, since nothing ran out; outside the course you will see it).
 `assert_cardinality` tells it the number, which is known: one window per value after the first *W*.
 """)
 
