@@ -1,8 +1,8 @@
 """A new domain is a routine addition: its own files and checklist rows, nothing else.
 
-The test adds a throwaway domain (the first of checklist.yml that has no lesson
-yet: a lesson, an nbgrader source with its manifest, samples, and the domain's
-rows of checklist.yml) to a copy of the course, then shows
+The test adds a throwaway domain, D9 (a lesson, an nbgrader source with its
+manifest, samples, the domain's rows of checklist.yml and its row of README's
+domain table), to a copy of the course, then shows
 that every tool finds it by itself: the static rules, the checklist, the
 release, the benches, and (slow) the demo, which grades its samples sandboxed.
 Finally it compares the copy with the repository: no other file changed.
@@ -25,10 +25,8 @@ from tfcert import checklist, cli, course, lint, notebooks, paths
 
 REPO = Path(__file__).resolve().parent.parent
 COPIED = ("nbgrader_config.py", "checklist.yml", "README.md", "notebooks", "source", "release", "samples", "bench")
-NEXT = next((d for d in checklist.domains(REPO) if d.lesson and not (REPO / d.lesson).exists()), None)
-if NEXT is None:  # every domain is written: nothing left to add as a throwaway
-    pytest.skip("every domain of checklist.yml already has its lesson", allow_module_level=True)
-DOMAIN, NEW, LESSON = NEXT.id, str(NEXT.assignment), str(NEXT.lesson)
+DOMAIN, NEW, LESSON = "D9", "d9_throwaway", "notebooks/09_throwaway.ipynb"
+SKILLS = [{"id": "D9.01", "skill": "Double a number."}, {"id": "D9.02", "skill": "Say why doubling is linear."}]
 GRADE_ID = f"{DOMAIN.lower()}_double"
 BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/)"
 
@@ -41,12 +39,11 @@ def _nbgrader(cell: nbformat.NotebookNode, grade_id: str, *, solution: bool = Fa
 
 
 def add_throwaway_domain(root: Path) -> None:
-    """Write the files a new domain adds, the way a contributor would, and its checklist rows."""
-    skills = [s for s in checklist.load(root) if s.domain == DOMAIN]
+    """Write the files a new domain adds, the way a contributor would, its checklist rows and README row."""
     lesson = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(f"# Throwaway lesson\n\n{BADGE}", id="title"),
         nbformat.v4.new_code_cell(tfcert.HEADER_CELL, id="header"),
-        *[nbformat.v4.new_markdown_cell(f"## {s.id} {s.skill}", id=f"skill-{i}") for i, s in enumerate(skills)],
+        *[nbformat.v4.new_markdown_cell(f"## {s['id']} {s['skill']}", id=f"skill-{i}") for i, s in enumerate(SKILLS)],
     ])
     notebooks.write(lesson, root / LESSON)
 
@@ -76,11 +73,13 @@ def add_throwaway_domain(root: Path) -> None:
         "lose": {GRADE_ID: 2}, "messages": ["double(21) should be 42"]}))
 
     data = yaml.safe_load((root / "checklist.yml").read_text())
-    domain = next(d for d in data["domains"] if d["id"] == DOMAIN)
-    for skill in domain["skills"]:
-        skill["taught"] = f"{skill['id']} {skill['skill']}"
-        skill["graded"] = [GRADE_ID]
+    data["domains"].append({"id": DOMAIN, "title": "Throwaway", "lesson": LESSON, "assignment": NEW, "skills": [
+        {**skill, "taught": f"{skill['id']} {skill['skill']}", "graded": [GRADE_ID]} for skill in SKILLS]})
     (root / "checklist.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    last_row = [line for line in readme.splitlines() if re.match(r"^\|\s*D\d+\b", line)][-1]
+    readme = readme.replace(last_row, f"{last_row}\n| {DOMAIN} Throwaway | `{LESSON}` | `release/{NEW}/` |", 1)
+    (root / "README.md").write_text(readme, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +128,9 @@ def test_every_tool_finds_the_new_assignment(scratch):
                              str(scratch)], capture_output=True, text=True, check=True).stdout
     assert f"{NEW}: autograde reference and blank" in listed
     assert set(_changed_files(scratch)) == {
-        "checklist.yml", LESSON, f"source/{NEW}/{NEW}.ipynb", f"source/{NEW}/manifest.yml",
+        "checklist.yml", "README.md", LESSON, f"source/{NEW}/{NEW}.ipynb", f"source/{NEW}/manifest.yml",
         f"release/{NEW}/{NEW}.ipynb", f"samples/{NEW}/reference.yml", f"samples/{NEW}/blank.yml",
-        f"samples/{NEW}/off_by_one.yml"}, "a new domain edits nothing but its own files and checklist rows"
+        f"samples/{NEW}/off_by_one.yml"}, "a new domain edits nothing but its own files, its checklist rows and its README row"
 
 
 @pytest.mark.slow
