@@ -237,14 +237,15 @@ def check_layers(report: ModelReport, any_of: Iterable[str], *, what: str, advic
 
 
 def check_forecast(report: ModelReport, *, max_mae: float | None = None,
-                   max_ratio_to_naive: float | None = None) -> None:
+                   max_ratio_to_naive: float | None = None, advice: str | None = None) -> None:
     """A forecaster's held-out MAE is at most ``max_mae``, and at most ``max_ratio_to_naive`` times the naive one's.
 
     The clean process forecasts each held-out step one step ahead from the
     window of values before it (``report.metrics["mae"]``) and compares it with
     the naive forecast, the previous step's value (``["naive_mae"]``), on the
     same steps. ``max_ratio_to_naive=1.0`` asks for a model at least as good as
-    the naive forecast.
+    the naive forecast. ``advice`` replaces the default sentence on what to
+    try, for a task that knows its likely mistakes.
 
     Example:
         >>> report = ModelReport(path="m.keras", dataset="synthetic", target="value",
@@ -262,7 +263,7 @@ def check_forecast(report: ModelReport, *, max_mae: float | None = None,
     measured = (f"{report.name}: its one-step-ahead forecasts of {report.target or 'the series'} on the {steps} "
                 f"held-out steps{f' of {report.dataset}' if report.dataset else ''} are off by {mae:.3f} on average "
                 f"(MAE), {ratio:.2f} times the naive forecast's {naive:.3f} (the previous value)")
-    advice = "use a longer window, normalise inside the model (a Normalization layer), and train for more epochs"
+    advice = advice or "use a longer window, normalise inside the model (a Normalization layer), and train for more epochs"
     if max_mae is not None and not mae <= max_mae:
         raise GradingError(f"{measured}; the target is an MAE of at most {max_mae:.3f}: {advice}")
     if max_ratio_to_naive is not None and not ratio <= max_ratio_to_naive:

@@ -620,7 +620,11 @@ print(f"training loss: {forecaster_curves['loss'][0]:.3f} after the first epoch,
 assert forecaster_curves["loss"][-1] < forecaster_curves["loss"][0], "the training loss should fall"
 ### BEGIN HIDDEN TESTS
 grading.check_history(forecaster_curves)
-grading.check_forecast(grading.model_report("models/forecaster.keras", dataset="synthetic"), max_ratio_to_naive=0.95)
+grading.check_forecast(grading.model_report("models/forecaster.keras", dataset="synthetic"), max_ratio_to_naive=0.95,
+                       advice="a model no better than the naive forecast has often learnt to copy the last value: check "
+                       "that each label is the value after its window, never inside it, and that the windows are "
+                       "shuffled; then scale inside the model (Normalization, and Rescaling after Dense(1)), start from "
+                       "the rate your sweep chose and let it decay")
 ### END HIDDEN TESTS
 """, verify=True)
 
@@ -710,7 +714,10 @@ assert multi_curves["loss"][-1] < multi_curves["loss"][0], "the training loss sh
 ### BEGIN HIDDEN TESTS
 grading.check_history(multi_curves)
 grading.check_forecast(grading.model_report("models/multivariate.keras", dataset="seasonal_multi"),
-                       max_ratio_to_naive=0.75)
+                       max_ratio_to_naive=0.75,
+                       advice="scale each column inside the model (a Normalization layer adapted on all three), turn "
+                       "the Dense(1) output back into a's units (Rescaling with a's standard deviation and mean), and "
+                       "check that each target is a on the day after its window")
 ### END HIDDEN TESTS
 """, verify=True)
 
