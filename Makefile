@@ -38,6 +38,7 @@ checklist: $(STAMP)
 bench: $(STAMP)  ## timing and calibration figures for every assignment (many minutes)
 	$(BIN)/python bench/autograde_one.py
 	$(BIN)/python bench/assignment_timing.py
+	$(BIN)/python bench/grading_throughput.py
 	$(BIN)/python bench/datasets.py
 
 clean:

@@ -45,7 +45,7 @@ def bench_one(a: str, root: Path, runs: int) -> None:
         for run in range(runs):
             for name in times:
                 crs.submit_sample(name, a, name)
-                times[name].append(timed(lambda: crs.autograde(a, [name], progress=False)))
+                times[name].append(timed(lambda: crs.autograde(a, [name], progress=False, force=True)))
             print(f"run {run + 1}/{runs}: reference {times['reference'][-1]:.1f} s, blank {times['blank'][-1]:.1f} s",
                   flush=True)
         graded = len(notebooks.graded_cells(notebooks.read(crs.notebook_path("source", a))))

@@ -3,6 +3,9 @@
 One scratch course per assignment; every sample in samples/<assignment>/ is
 submitted as a learner would hand it in, plus a broken file, and graded in one
 batch. The sample files say what each should lose and which message it must see.
+Then what the re-executed samples saved is handed in to a second course and
+graded exam style, from the files alone: the two modes must agree on every
+check that judges files.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import csv
 import html
 import io
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tfcert import course, notebooks, paths, sandbox
+from tfcert import course, notebooks, paths, sandbox, verify
 from tfcert.samples import load_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +101,7 @@ def test_feedback_never_shows_hidden_tests_or_solutions(graded):
 
 
 def test_a_broken_submission_is_reported_and_the_batch_goes_on(graded):
-    assert graded["outcome"][BROKEN], "the broken file should be reported"
+    assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]
     graded_students = {s.student for s in graded["scores"]}
     assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
     db = sqlite3.connect(graded["course"].root / "gradebook.db")
@@ -109,3 +113,48 @@ def test_export_lists_every_graded_student(graded):
     by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
     assert by_student["reference"] == sum(graded["max"].values())
     assert by_student["blank"] == 0
+
+
+def test_files_mode_agrees_with_full_grading(graded, tmp_path):
+    """Exam-style grading of the files each sample's re-execution saved gives the same points on every file check.
+
+    Checked on the reference, the blank notebook and every sample that loses
+    points on a check of saved files; the checks that need the learner's kernel
+    score 0 in files mode and say so.
+    """
+    assignment, crs, samples = graded["assignment"], graded["course"], graded["samples"]
+    source = notebooks.read(crs.notebook_path("source", assignment))
+    from_files = {grade_id for grade_id, _ in verify.verified_cells(source).values()}
+    chosen = [name for name, sample in samples.items()
+              if name in ("reference", "blank") or sample.lose == "all" or set(sample.lose) & from_files]
+    exam = course.Course.scratch_copy(REPO, tmp_path / "exam")
+    exam.release(assignment)
+    for name in chosen:
+        handed_in = exam.notebook_path("submitted", assignment, name).parent
+        shutil.copytree(crs.notebook_path("autograded", assignment, name).parent, handed_in,
+                        ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
+        shutil.copy(crs.notebook_path("submitted", assignment, name), handed_in)
+    outcome = exam.autograde(assignment, chosen, progress=False, workers=2, mode="files")
+    assert set(outcome.values()) == {None}, outcome
+    full = {(s.student, s.grade_id): s.score for s in graded["scores"]}
+    files = {(s.student, s.grade_id): s.score for s in exam.scores(assignment)}
+    disagree = [f"{student} {grade_id}: full {full[student, grade_id]}, files {files[student, grade_id]}"
+                for student, grade_id in files if grade_id in from_files and files[student, grade_id] != full[student, grade_id]]
+    assert not disagree, "\n".join(disagree)
+    assert all(score == 0 for (_, grade_id), score in files.items() if grade_id not in from_files)
+
+
+def test_class_report_of_the_batch(graded, tmp_path):
+    """The instructor's page for the real batch: every graded student's total, the one that could not be graded."""
+    from tfcert import report
+
+    crs, assignment = graded["course"], graded["assignment"]
+    failed = {student: error for student, error in graded["outcome"].items() if error}
+    page = report.write_report(crs.root, assignment, tmp_path / "report.html", not_graded=failed)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+    full = sum(graded["max"].values())
+    totals = report.student_totals(graded["scores"])
+    assert {t.student for t in totals} == set(graded["samples"])
+    assert next(t for t in totals if t.student == "reference").score == full
+    assert BROKEN in text and "is not a notebook" in text, "the submission that could not be graded is listed"
+    assert f"{len(graded['samples'])} graded submission" in text

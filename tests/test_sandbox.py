@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,48 @@ def test_command_binds_only_the_kernels_own_socket_folder(tmp_path):
     assert cmd[cmd.index(root) - 1] == "--tmpfs", "every kernel's sockets are hidden"
     assert cmd[cmd.index(str(own)) - 1:cmd.index(str(own)) + 2] == ["--bind", str(own), str(own)]
     assert cmd.index(root) < cmd.index(str(own)), "then the kernel's own folder is bound back in"
+
+
+def test_a_batch_task_sees_neither_the_class_course_nor_other_tasks(tmp_path, monkeypatch):
+    """A task grades in a scratch course under batch_root(); the class's course and the others stay hidden."""
+    classroom = tmp_path / "class"
+    (classroom / "source" / "a1").mkdir(parents=True)
+    (classroom / "source" / "a1" / "a1.ipynb").write_text("hidden tests")
+    (classroom / "submitted" / "bob" / "a1").mkdir(parents=True)
+    (classroom / "gradebook.db").write_text("grades")
+    database = tmp_path / "pg-sockets"
+    database.mkdir()
+    (database / ".s.PGSQL.5432").write_text("socket")
+    sandbox.batch_root().mkdir(mode=0o700, exist_ok=True)
+    other = Path(tempfile.mkdtemp(dir=sandbox.batch_root()))
+    mine = Path(tempfile.mkdtemp(dir=sandbox.batch_root()))
+    try:
+        (other / "submitted" / "bob" / "a1").mkdir(parents=True)
+        (other / "submitted" / "bob" / "a1" / "a1.ipynb").write_text("bob's answers")
+        workdir = mine / "autograded" / "ann" / "a1"
+        workdir.mkdir(parents=True)
+        (mine / "nbgrader_config.py").write_text("c = get_config()\n")
+        monkeypatch.setenv(sandbox.HIDE_ENV, str(classroom))
+        monkeypatch.setenv(sandbox.PRIVATE_ENV, str(database))
+        look = ("import json, os\n"
+                "def ls(p):\n    try:\n        return sorted(os.listdir(p))\n    except OSError as e:\n"
+                "        return type(e).__name__\n"
+                "def cat(p):\n    try:\n        return open(p).read()\n    except OSError as e:\n"
+                "        return type(e).__name__\n"
+                f"print(json.dumps({{'class': ls({str(classroom / 'source')!r}), "
+                f"'others': ls({str(classroom / 'submitted')!r}), 'batch': ls({str(sandbox.batch_root())!r}), "
+                f"'other_task': ls({str(other / 'submitted')!r}), 'database': ls({str(database)!r}), "
+                f"'gradebook': cat({str(classroom / 'gradebook.db')!r}), 'own': ls('.')}}))")
+        (workdir / "seen.txt").write_text("mine")
+        run = sandbox.run_sandboxed([sys.executable, "-I", "-c", look], workdir, timeout=60)
+        assert run.returncode == 0, run.stderr
+        found = json.loads(run.stdout)
+    finally:
+        shutil.rmtree(other)
+        shutil.rmtree(mine)
+    assert found["class"] == [] and found["others"] == [], "the class course's secrets are hidden"
+    assert found["gradebook"] in ("", "PermissionError"), "the class gradebook is unreadable"
+    assert found["database"] == [], "a local database's socket folder is hidden"
+    assert found["batch"] == [mine.name], "only this task's scratch course shows in the batch folder"
+    assert found["other_task"] in ([], "FileNotFoundError"), "another task's submission is out of sight"
+    assert found["own"] == ["seen.txt"]

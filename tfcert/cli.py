@@ -1,4 +1,4 @@
-"""The ``tfcert`` command: release, demo, grade, checklist, lint, doctor, fmt.
+"""The ``tfcert`` command: release, demo, grade, report, checklist, lint, doctor, fmt.
 
 Example:
     $ tfcert demo            # the whole pipeline on the embedded data, in build/demo
@@ -14,13 +14,13 @@ import sys
 import time
 from pathlib import Path
 
-from tfcert import course, manifest, notebooks, paths
+from tfcert import batch, course, manifest, notebooks, paths
 from tfcert.datasets import DatasetError
 from tfcert.samples import SampleError, load_samples
 
 SHOWN_FAILURES = 3
 #: Errors that mean "the course or the command is wrong", reported as one line instead of a traceback.
-COURSE_ERRORS = (course.CourseError, manifest.ManifestError, SampleError, DatasetError)
+COURSE_ERRORS = (course.CourseError, manifest.ManifestError, SampleError, DatasetError, batch.BatchError)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -42,12 +42,9 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
             print(f"    {grade_id}: {message}")
         if len(lost) > SHOWN_FAILURES:
             print(f"    ... and {len(lost) - SHOWN_FAILURES} more")
-    for student, revoked in crs.revoked.items():
-        for grade_id in revoked:
-            print(f"  ! {student}: {grade_id} passed in the kernel but not when re-checked outside it: points revoked")
     failed = {s: e for s, e in outcome.items() if e}
     for student, error in failed.items():
-        print(f"\n! {student}: could not be graded: {error.splitlines()[-1] if error else ''}")
+        print(f"\n! {student}: could not be graded: {batch.one_line(error)}")
     feedback = crs.feedback(assignment)
     print(f"\nfeedback ({len(feedback)} files):")
     for path in feedback:
@@ -55,6 +52,10 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
     grades_csv = crs.root / "grades.csv"
     crs.export_csv()
     print(f"grades exported to {grades_csv}")
+    from tfcert import report
+
+    page = report.write_report(crs.root, assignment, not_graded=failed, db_url=crs.db_url)
+    print(f"class report: {page}")
     return 0
 
 
@@ -97,7 +98,7 @@ def _demo_one(crs: course.Course, assignment: str, args: argparse.Namespace) -> 
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    """Autograde every submission in <course>/submitted, then feedback and a CSV export."""
+    """Grade every submission in <course>/submitted (resuming a killed batch), then feedback and a CSV export."""
     from tfcert import sandbox
 
     if not sandbox.available() and not args.no_sandbox:
@@ -106,14 +107,32 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 2
     if args.no_sandbox:
         os.environ["TFCERT_SANDBOX"] = "off"
-    crs = course.Course(args.course)
+    crs = course.Course(args.course, db_url=args.db)
     students = crs.students(args.assignment)
     if not students:
         print(f"no submissions in {crs.root / 'submitted'} for {args.assignment}: expected "
               f"submitted/<student>/{args.assignment}/{args.assignment}.ipynb", file=sys.stderr)
         return 2
-    outcome = crs.autograde(args.assignment, students, workers=args.workers)
+    started = time.perf_counter()
+    outcome = crs.autograde(args.assignment, students, workers=args.workers, mode=args.mode,
+                            scheduler=args.scheduler, force=args.force)
+    graded = len(students) - len(crs.skipped)
+    minutes = (time.perf_counter() - started) / 60
+    print(f"\ngraded {graded} submission(s) in {args.mode} mode in {minutes * 60:.0f} s"
+          + (f" ({graded / minutes:.1f} per minute)" if graded and minutes > 0 else ""))
+    if crs.skipped:
+        print(f"left {len(crs.skipped)} already graded from the same files as they were (--force grades them again)")
     return _report(crs, args.assignment, outcome)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the class report of one assignment: one HTML page from the gradebook and the graded notebooks."""
+    from tfcert import report
+
+    out = report.write_report(Path(args.course).resolve(), args.assignment, Path(args.out) if args.out else None,
+                              pass_mark=args.pass_mark, db_url=args.db)
+    print(f"class report written to {out}")
+    return 0
 
 
 def cmd_checklist(args: argparse.Namespace) -> int:
@@ -207,10 +226,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help=cmd_grade.__doc__)
     p.add_argument("assignment")
     p.add_argument("--course", default=".", help="course directory holding nbgrader_config.py and submitted/")
-    p.add_argument("--no-sandbox", action="store_true", help="run learner code without bubblewrap (trusted code only)")
+    p.add_argument("--mode", choices=batch.MODES, default="full",
+                   help="full: re-execute each notebook (default); files: judge the handed-in model files and "
+                        "histories only, exam style, without running the notebook")
     p.add_argument("--workers", type=int, default=course.default_workers(),
-                   help="submissions graded side by side (default: %(default)s, from the CPU count)")
+                   help="submissions graded side by side on this machine (default: %(default)s, from the CPU count)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster (tcp://host:8786) instead of this machine; the workers need "
+                        "tfcert installed, and this process alone writes the gradebook")
+    p.add_argument("--db", metavar="URL", help="the gradebook's database, as nbgrader's db_url "
+                   "(postgresql+psycopg://user@host/db); default: gradebook.db in the course (SQLite)")
+    p.add_argument("--force", action="store_true",
+                   help="grade again submissions already graded from the same files (default: resume, skip them)")
+    p.add_argument("--no-sandbox", action="store_true", help="run learner code without bubblewrap (trusted code only)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("report", help=cmd_report.__doc__)
+    p.add_argument("assignment")
+    p.add_argument("--course", default=".", help="course directory holding the gradebook and autograded/")
+    p.add_argument("--db", metavar="URL", help="the gradebook's database URL, as for grade")
+    p.add_argument("--out", help="the HTML file to write (default: <course>/reports/<assignment>.html)")
+    p.add_argument("--pass-mark", type=float, default=0.6, help="share of the points a pass needs (default 0.6)")
+    p.set_defaults(func=cmd_report)
 
     for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):
         sub.add_parser(name, help=func.__doc__).set_defaults(func=func)

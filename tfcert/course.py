@@ -16,17 +16,19 @@ A scratch course with the reference solution submitted and graded (what
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from tfcert import manifest, notebooks, paths, samples
+from tfcert import batch, manifest, notebooks, paths, samples
+from tfcert.batch import MODES, tool_env
 from tfcert.nbgrader_ext import open_gradebook, short_error
-from tfcert.verify import verify_submission
 
 
 class CourseError(RuntimeError):
@@ -43,17 +45,6 @@ def default_workers(cpus: int | None = None) -> int:
     return max(1, min(8, (cpus or os.cpu_count() or 1) // 4))
 
 
-def tool_env() -> dict[str, str]:
-    """This environment with the running interpreter's ``bin/`` first on PATH.
-
-    nbgrader calls helper programs (``alembic``, kernels) by name; a virtual
-    environment used without being activated would otherwise not provide them.
-    """
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
-
-
 @dataclass
 class CellScore:
     student: str
@@ -65,9 +56,15 @@ class CellScore:
 class Course:
     """A course directory nbgrader runs in: ``nbgrader_config.py``, ``source/``, ``release/`` ..."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, db_url: str | None = None) -> None:
         self.root = Path(root).resolve()
+        #: nbgrader's gradebook: SQLite in the course folder unless a URL says otherwise (PostgreSQL, ...).
+        self.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
         self.revoked: dict[str, dict[str, str]] = {}
+        #: student -> (seconds their grading took, the ``host:pid`` that graded it), for this batch.
+        self.timings: dict[str, tuple[float, str]] = {}
+        #: students already graded that the last batch left as they were (resume)
+        self.skipped: list[str] = []
 
     @classmethod
     def scratch_copy(cls, repo: Path, target: str | Path) -> "Course":
@@ -83,14 +80,11 @@ class Course:
         return cls(target)
 
     def nbgrader(self, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-        """Run ``nbgrader ARGS`` in this course directory; CourseError on failure."""
-        command = [sys.executable, "-m", "nbgrader", *args]
-        run = subprocess.run(command, cwd=self.root, capture_output=True, text=True, timeout=timeout,
-                             stdin=subprocess.DEVNULL, env=tool_env())
-        if run.returncode != 0:
-            tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
-            raise CourseError(f"nbgrader {' '.join(args)} failed (exit {run.returncode}):\n{tail}")
-        return run
+        """Run ``nbgrader ARGS`` in this course directory, on its gradebook; CourseError on failure."""
+        try:
+            return batch.run_nbgrader(self.root, *args, f"--CourseDirectory.db_url={self.db_url}", timeout=timeout)
+        except batch.NbgraderFailed as exc:
+            raise CourseError(str(exc)) from None
 
     def release(self, assignment: str) -> Path:
         """Generate ``release/<assignment>`` from ``source/`` and store it normalised."""
@@ -124,49 +118,147 @@ class Course:
         base = self.root / "submitted"
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
 
-    def autograde(self, assignment: str, students: Iterable[str] | None = None,
-                  progress: bool = True, verify: bool = True, workers: int = 1) -> dict[str, str | None]:
-        """Autograde each student's submission, one nbgrader run each, ``workers`` at a time.
+    def autograde(self, assignment: str, students: Iterable[str] | None = None, progress: bool = True,
+                  workers: int = 1, mode: str = "full", scheduler: str | None = None,
+                  force: bool = False, timeout_s: float = 3600) -> dict[str, str | None]:
+        """Grade each student's submission; returns ``student -> None`` when graded, else why not.
 
-        A submission that nbgrader cannot grade (invalid notebook, kernel death)
-        is reported in the result (``student -> error text``) and the batch goes
-        on; the gradebook keeps every other student's grades. Then the test
-        cells tagged ``verify`` are re-run outside the learner's kernel
-        (:mod:`tfcert.verify`); points they cannot confirm are revoked and
-        recorded in ``self.revoked``. With several workers, submissions are
-        graded side by side (each in its own sandboxed kernel); one that failed
-        because the shared gradebook was busy is graded again on its own.
+        Each submission is one task (:func:`tfcert.batch.grade_submission`), graded
+        in a scratch course of its own, ``workers`` at a time in this process or
+        on the Dask cluster at ``scheduler``; this process alone records the
+        results in the gradebook, one submission at a time, as they come.
+        ``mode`` is ``full`` (re-execute the notebook, then judge its saved
+        files outside the kernel) or ``files`` (judge the files handed in, exam
+        style). A submission already graded from the same files in the same
+        mode is left as it is unless ``force``: a batch that was killed resumes
+        where it stopped. One that cannot be graded is reported and the batch goes on.
         """
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-
         from tqdm.auto import tqdm
 
+        if mode not in MODES:
+            raise CourseError(f"unknown grading mode {mode!r}: choose one of {', '.join(MODES)}")
         chosen = list(students) if students is not None else self.students(assignment)
-        manifest.prepare(manifest.load(assignment, self.root))
-        outcome: dict[str, str | None] = {}
-        bar = tqdm(total=len(chosen), desc=f"autograde {assignment}", unit="submission", disable=not progress)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(self._grade_one, assignment, student, verify): student for student in chosen}
-            for future in as_completed(futures):
-                outcome[futures[future]] = future.result()
-                bar.update()
-        for student, error in outcome.items():
-            if error and "database is locked" in error:
-                outcome[student] = self._grade_one(assignment, student, verify)
-        bar.close()
+        missing = [s for s in chosen if not self.notebook_path("submitted", assignment, s).parent.is_dir()]
+        if missing:
+            raise CourseError(f"no submission folder submitted/<student>/{assignment}/ for {', '.join(missing)}")
+        self._ensure_in_gradebook(assignment)
+        handed_in = {student: self._handed_in(assignment, student) for student in chosen}
+        digests = {student: batch.submission_digest(files) for student, files in handed_in.items()}
+        self.skipped = [] if force else [s for s in chosen if self.graded_already(assignment, s, mode, digests[s])]
+        outcome: dict[str, str | None] = {s: None for s in self.skipped}
+        for student, files in handed_in.items():
+            size = sum(len(data) for data in files.values()) / 1024**2
+            if size > batch.MAX_SUBMISSION_MB:
+                outcome[student] = (f"the submission folder holds {size:.0f} MB, over the {batch.MAX_SUBMISSION_MB:g} MB "
+                                    "limit (TFCERT_MAX_SUBMISSION_MB): ask the learner to hand in only what the "
+                                    "assignment asks for")
+        todo = [s for s in chosen if s not in outcome]
+        if todo:
+            manifest.prepare(manifest.load(assignment, self.root))
+            with tempfile.TemporaryDirectory(prefix="tfcert-template-") as scratch:
+                template = batch.make_template(self.root, assignment, Path(scratch) / "course")
+                bundle = batch.instructor_bundle(self.root, assignment, template)
+            tasks = [batch.SubmissionTask(assignment, s, mode, bundle, handed_in[s], hide=(str(self.root),),
+                                          private=tuple(batch.database_paths(self.db_url)),
+                                          timeout_s=timeout_s) for s in todo]
+            executor = batch.DaskExecutor(scheduler) if scheduler else batch.LocalExecutor(workers)
+            bar = tqdm(total=len(tasks), desc=f"grade {assignment} ({mode})", unit="submission",
+                       disable=not progress)
+            failures = 0
+            with executor:
+                for task, result in executor.run(tasks, batch.grade_submission):
+                    if isinstance(result, BaseException):
+                        result = batch.SubmissionResult(task.student, mode, error=f"{type(result).__name__}: {result}")
+                    outcome[task.student] = self._record(assignment, result, digests[task.student])
+                    failures += outcome[task.student] is not None
+                    bar.set_postfix_str(f"{failures} could not be graded" if failures else "", refresh=False)
+                    bar.update()
+            bar.close()
         return {student: outcome[student] for student in chosen}
 
-    def _grade_one(self, assignment: str, student: str, verify: bool) -> str | None:
-        """Autograde (and verify) one submission; the error text, or None when it was graded."""
+    def _handed_in(self, assignment: str, student: str) -> dict[str, bytes]:
+        """The files of ``submitted/<student>/<assignment>/``, by relative path."""
+        return batch.read_tree(self.notebook_path("submitted", assignment, student).parent)
+
+    def _ensure_in_gradebook(self, assignment: str) -> None:
+        """Make sure the gradebook knows the assignment (generating it, as releasing does, if not)."""
+        from nbgrader.api import MissingEntry
+
+        with open_gradebook(self.root, self.db_url) as gb:
+            try:
+                if gb.find_assignment(assignment).notebooks:
+                    return
+            except MissingEntry:
+                pass
+        self.release(assignment)
+
+    def graded_already(self, assignment: str, student: str, mode: str, digest: str) -> bool:
+        """True when the gradebook holds every automatic grade of this submission, graded from these files in ``mode``."""
+        from nbgrader.api import MissingEntry
+
+        graded = self.notebook_path("autograded", assignment, student)
         try:
-            self.nbgrader("autograde", assignment, "--student", student, "--force", "--create")
-        except (CourseError, subprocess.TimeoutExpired) as exc:
-            return str(exc)
-        if not self.notebook_path("autograded", assignment, student).exists():
-            return "nbgrader produced no graded notebook"
-        if verify:
-            self.revoked[student] = verify_submission(self.root, assignment, student)
+            stamp = json.loads(graded.read_text(encoding="utf-8")).get("metadata", {}).get("tfcert", {})
+        except (OSError, ValueError, AttributeError):
+            return False
+        if stamp != {"mode": mode, "submission": digest}:
+            return False
+        with open_gradebook(self.root, self.db_url) as gb:
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                return False
+            grades = [g for nb in submission.notebooks for g in nb.grades]
+            return bool(grades) and all(g.auto_score is not None or g.needs_manual_grade for g in grades)
+
+    def _record(self, assignment: str, result: batch.SubmissionResult, digest: str) -> str | None:
+        """Write one task's result: the graded folder first, then its grades in one gradebook session.
+
+        A batch killed between the two leaves the graded folder without its
+        grades (or the grades of an earlier attempt, stamped with other files),
+        so :meth:`graded_already` says no and the next run grades it again;
+        nothing is counted twice: a submission has one row per graded cell.
+        """
+        self.timings[result.student] = (result.seconds, result.worker)
+        if result.error:
+            return result.error
+        folder = self.notebook_path("autograded", assignment, result.student).parent
+        if folder.exists():
+            shutil.rmtree(folder)
+        files = dict(result.files)
+        for name in [n for n in files if n.endswith(".ipynb") and "/" not in n]:
+            nb = json.loads(files[name])
+            nb.setdefault("metadata", {})["tfcert"] = {"mode": result.mode, "submission": digest}
+            files[name] = (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode()
+        batch.write_tree(folder, files)
+        timestamp = self._timestamp(assignment, result.student)
+        with open_gradebook(self.root, self.db_url) as gb, warnings.catch_warnings():
+            # nbgrader's add_submission trips SQLAlchemy's autoflush notes; they say nothing to an instructor
+            warnings.filterwarnings("ignore", message=r"Object of type <Submitted")
+            gb.update_or_create_student(result.student)
+            # Every automatic grade below is overwritten, so an earlier attempt's rows are reused, never doubled.
+            submission = gb.update_or_create_submission(assignment, result.student,
+                                                        **({"timestamp": timestamp} if timestamp else {}))
+            for nb in submission.notebooks:
+                for grade in nb.grades:
+                    score, manual = result.grades.get(grade.name, (0.0, False))
+                    grade.auto_score, grade.needs_manual_grade = score, manual
+                for comment in nb.comments:
+                    comment.auto_comment = result.comments.get(comment.name)
+            gb.db.commit()
+        if result.revoked:
+            self.revoked[result.student] = result.revoked
         return None
+
+    def _timestamp(self, assignment: str, student: str) -> Any:
+        """When the student handed in (nbgrader's ``timestamp.txt``), or None."""
+        from nbgrader.utils import parse_utc
+
+        stamp = self.notebook_path("submitted", assignment, student).parent / "timestamp.txt"
+        try:
+            return parse_utc(stamp.read_text().strip()) if stamp.exists() else None
+        except (ValueError, OverflowError):
+            return None
 
     def feedback(self, assignment: str) -> list[Path]:
         """Generate the learners' feedback HTML; returns the files written."""
@@ -178,7 +270,7 @@ class Course:
         from nbgrader.api import MissingEntry
 
         found = []
-        with open_gradebook(self.root) as gb:
+        with open_gradebook(self.root, self.db_url) as gb:
             for student in self.students(assignment):
                 try:
                     submission = gb.find_submission_notebook(assignment, assignment, student)

@@ -39,6 +39,12 @@ import yaml
 from tfcert.paths import REPO_ROOT
 
 FILE_NAME = "manifest.yml"
+#: Assumed when a manifest does not say how long its reference takes to grade.
+DEFAULT_REFERENCE_SECONDS = 150.0
+#: A submission may take this many times the reference's grading time (TFCERT_BUDGET_FACTOR).
+DEFAULT_BUDGET_FACTOR = 4.0
+#: No budget is shorter than this: kernels and TensorFlow take their time to start on a busy machine.
+MIN_BUDGET_SECONDS = 120.0
 
 #: Every key of a manifest, with what it means.
 KEYS: dict[str, str] = {
@@ -48,6 +54,8 @@ KEYS: dict[str, str] = {
     "pretrained": "course-pretrained bases the notebook loads (scenes); trained once, cached",
     "demo_samples": "the samples of samples/<assignment>/ that `tfcert demo` hands in (default: reference, blank)",
     "probe": "saved models the bench inspects in the clean process: a list of {model: models/NAME.keras, dataset: NAME}",
+    "reference_seconds": "seconds the reference solution takes to grade by full re-execution on a 2-core CPU "
+                         "(bench/autograde_one.py); a submission may take TFCERT_BUDGET_FACTOR times it",
 }
 
 
@@ -73,6 +81,19 @@ class Manifest:
     pretrained: tuple[str, ...] = ()
     demo_samples: tuple[str, ...] = ("reference", "blank")
     probe: tuple[ManifestProbe, ...] = ()
+    reference_seconds: float = DEFAULT_REFERENCE_SECONDS
+
+    def budget_seconds(self, factor: float | None = None) -> float:
+        """The wall-clock budget of one submission: ``factor`` (TFCERT_BUDGET_FACTOR, 4) times the reference's time.
+
+        Example:
+            >>> Manifest("a1", "D1", {}, reference_seconds=60).budget_seconds(4)
+            240.0
+        """
+        import os
+
+        factor = factor if factor is not None else float(os.environ.get("TFCERT_BUDGET_FACTOR", DEFAULT_BUDGET_FACTOR))
+        return float(max(MIN_BUDGET_SECONDS, factor * self.reference_seconds))
 
 
 def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
@@ -106,7 +127,15 @@ def parse(assignment: str, data: Any) -> Manifest:
         pretrained=_strings(data.get("pretrained", []), where, "'pretrained'"),
         demo_samples=_strings(data.get("demo_samples", ["reference", "blank"]), where, "'demo_samples'"),
         probe=tuple(ManifestProbe(str(p["model"]), str(p["dataset"])) for p in probes),
+        reference_seconds=_positive(data.get("reference_seconds", DEFAULT_REFERENCE_SECONDS), where),
     )
+
+
+def _positive(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ManifestError(f"{where}: 'reference_seconds' should be a positive number of seconds, like 90; "
+                            f"found {value!r}")
+    return float(value)
 
 
 def load(assignment: str, root: str | Path = REPO_ROOT) -> Manifest:

@@ -31,11 +31,23 @@ from tfcert import notebooks
 COURSE_ID = "tfcert"
 
 
-def open_gradebook(course_root: Path):
-    """nbgrader's gradebook of the course at ``course_root`` (use as a context manager)."""
+def open_gradebook(course_root: Path, db_url: str | None = None):
+    """nbgrader's gradebook of the course at ``course_root`` (use as a context manager).
+
+    ``db_url`` is any database nbgrader takes (``postgresql+psycopg://...``); by
+    default the course's own ``gradebook.db`` (SQLite).
+    """
+    import os
+    import sys
+
     from nbgrader.api import Gradebook
 
-    return Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id=COURSE_ID)
+    # A new gradebook is migrated by running `alembic` by name: it must be found even in a virtual
+    # environment that was not activated.
+    here = str(Path(sys.executable).parent)
+    if here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
+    return Gradebook(db_url or f"sqlite:///{course_root / 'gradebook.db'}", course_id=COURSE_ID)
 
 
 HIDDEN_BLOCK = notebooks.marker_block(notebooks.BEGIN_HIDDEN_TESTS, notebooks.END_HIDDEN_TESTS)

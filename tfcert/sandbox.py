@@ -163,17 +163,24 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
         args.append("--share-net")
     # The course being graded, and the checkout this package was installed from
     # (its source/ holds the same solutions when the course runs from a copy).
+    # Other course folders on this machine (the class's, when a task grades in a scratch copy) too.
     package_checkout = Path(__file__).resolve().parent.parent
-    for root in dict.fromkeys(r for r in (course, package_checkout) if r is not None):
+    for root in dict.fromkeys(r for r in (course, package_checkout, *hidden_roots()) if r is not None):
         for name in HIDDEN_DIRS:
             if exists(root / name):
                 args += ["--tmpfs", str(root / name)]
         for name in HIDDEN_FILES:
             if exists(root / name):
                 args += ["--ro-bind", "/dev/null", str(root / name)]
-    # Every kernel's sockets are hidden; a kernel's own folder is bound back in, writable.
-    if exists(sockets_root()):
-        args += ["--tmpfs", str(sockets_root())]
+    # Every kernel's sockets and every scratch course of a batch are hidden; a kernel's own socket
+    # folder and its own working folder are bound back in below, writable.
+    for shared in (sockets_root(), batch_root()):
+        if exists(shared):
+            args += ["--tmpfs", str(shared)]
+    # Grader-only paths named by the batch: a local database's socket folder, a gradebook file elsewhere.
+    for path in private_paths():
+        if exists(path):
+            args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
     if socket_dir is not None:
         args += ["--bind", str(socket_dir), str(socket_dir)]
     args += ["--bind", str(workdir), str(workdir), "--bind", str(private), str(private), "--setenv", "HOME", str(private), "--setenv", "TMPDIR", str(private),
@@ -184,6 +191,50 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
              # --die-with-parent does that job here.
              "--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]
     return args + command
+
+
+#: Extra course roots to hide from the sandbox, os.pathsep-separated (set by the batch grader).
+HIDE_ENV = "TFCERT_SANDBOX_HIDE"
+
+
+def hidden_roots(environ: Mapping[str, str] = os.environ) -> list[Path]:
+    """Course folders besides the one being graded whose secrets the sandbox hides (:data:`HIDE_ENV`).
+
+    A batch grades each submission in a scratch copy of the course; the class's
+    own course folder (its source/, submissions and gradebook) must stay out of
+    sight all the same.
+
+    Example:
+        >>> hidden_roots({"TFCERT_SANDBOX_HIDE": "/srv/course:/srv/other"})
+        [PosixPath('/srv/course'), PosixPath('/srv/other')]
+    """
+    return [Path(p) for p in environ.get(HIDE_ENV, "").split(os.pathsep) if p]
+
+
+#: Grader-only files and folders to hide entirely, os.pathsep-separated (set by the batch grader).
+PRIVATE_ENV = "TFCERT_SANDBOX_PRIVATE"
+
+
+def private_paths(environ: Mapping[str, str] = os.environ) -> list[Path]:
+    """Files and folders the sandbox hides entirely (:data:`PRIVATE_ENV`): a PostgreSQL socket folder, say.
+
+    Example:
+        >>> private_paths({"TFCERT_SANDBOX_PRIVATE": "/run/pg"})
+        [PosixPath('/run/pg')]
+    """
+    return [Path(p) for p in environ.get(PRIVATE_ENV, "").split(os.pathsep) if p]
+
+
+def batch_root() -> Path:
+    """The folder of this user's scratch courses, ``<tmp>/tfcert-grading-<uid>`` (:mod:`tfcert.batch`).
+
+    Every sandbox hides it and sees only its own working folder inside it.
+
+    Example:
+        >>> batch_root().name == f"tfcert-grading-{os.getuid()}"
+        True
+    """
+    return Path(tempfile.gettempdir()) / f"tfcert-grading-{os.getuid()}"
 
 
 def run_sandboxed(command: list[str], workdir: Path, timeout: float,

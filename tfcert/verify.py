@@ -4,11 +4,13 @@ nbgrader runs test cells in the learner's own kernel, so learner code could
 tamper with them (replace ``grading.check_params`` with a no-op, install an
 IPython hook that rewrites test cells, ...). Test cells tagged ``verify`` are
 therefore self-contained: given :data:`PREAMBLE`, they need nothing from the
-learner's kernel, only files (saved models, histories, scripts). After
-``nbgrader autograde``, :func:`verify_submission` re-runs every such cell that
-scored points, in a fresh Python process in the sandbox, in the submission's
+learner's kernel, only files (saved models, histories, scripts). Full grading
+skips them in the kernel (``c.Execute.skip_cells_with_tag``); after ``nbgrader
+autograde``, :func:`verify_submission` runs them, as the course's source notebook
+has them, in a fresh Python process in the sandbox, in the submission's
 autograded folder. A cell that fails there loses its points in the gradebook,
-and the failure is added to the cell's outputs so the feedback shows it.
+and the failure is added to the cell's outputs so the feedback shows it. Files
+mode (:mod:`tfcert.batch`) runs the same cells on handed-in files.
 
 Example:
     >>> run_cells({"ok": "assert 1 + 1 == 2", "bad": "raise grading.GradingError('m.keras is too big')"})
@@ -69,37 +71,42 @@ def verified_cells(nb: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def verify_submission(course_root: Path, assignment: str, student: str) -> dict[str, str]:
-    """Re-check a graded submission's ``verify`` cells outside its kernel; returns ``grade_id -> message`` revoked."""
+    """Run a graded submission's ``verify`` cells outside its kernel; returns ``grade_id -> message`` revoked.
+
+    The cells come from the course's ``source/`` notebook, never from the
+    learner's (whose tags and metadata the learner controls). Full grading
+    skips them in the kernel, where nbgrader gives them their points; here each
+    one that fails loses them, and its failure is added to the graded
+    notebook's cell so the feedback shows it.
+    """
     from tfcert.nbgrader_ext import open_gradebook, short_error
 
     folder = course_root / "autograded" / student / assignment
     revoked: dict[str, str] = {}
     for path in sorted(folder.glob("*.ipynb")):
-        nb = notebooks.read_with_outputs(path)
-        cells = verified_cells(nb)
-        with open_gradebook(course_root) as gb:  # short sessions: other graders share the gradebook
-            scored = {cid for cid, (gid, _) in cells.items()
-                      if (gb.find_grade(gid, path.stem, assignment, student).score or 0) > 0}
-        sources = {cid: src for cid, (_, src) in cells.items() if cid in scored}
-        if not sources:
+        source = course_root / "source" / assignment / path.name
+        if not source.exists():
             continue
-        results = run_cells(sources, folder)
-        failed = {cid: message for cid, message in results.items() if message is not None}
+        checks = {grade_id: src for grade_id, src in verified_cells(notebooks.read(source)).values()}
+        if not checks:
+            continue
+        failed = {grade_id: message for grade_id, message in run_cells(checks, folder).items() if message is not None}
         if not failed:
             continue
+        nb = notebooks.read_with_outputs(path)
         with open_gradebook(course_root) as gb:
-            for cell in nb["cells"]:
-                message = failed.get(cell.get("id"))
-                if message is None:
-                    continue
-                grade_id = cells[cell["id"]][0]
+            for grade_id, message in failed.items():
                 gb.find_grade(grade_id, path.stem, assignment, student).auto_score = 0
-                ename, _, evalue = message.partition(": ")
-                output = {"output_type": "error", "ename": ename, "evalue": f"{evalue} (checked outside your kernel)"}
-                output["traceback"] = short_error(output)
-                cell.setdefault("outputs", []).append(output)
                 revoked[grade_id] = message
             gb.db.commit()
+        for cell in nb["cells"]:
+            message = failed.get(notebooks.nbgrader_meta(cell).get("grade_id"))
+            if message is None or not notebooks.is_graded(cell):
+                continue
+            ename, _, evalue = message.partition(": ")
+            output = {"output_type": "error", "ename": ename, "evalue": f"{evalue} (checked outside your kernel)"}
+            output["traceback"] = short_error(output)
+            cell.setdefault("outputs", []).append(output)
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return revoked
 

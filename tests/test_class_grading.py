@@ -1,0 +1,227 @@
+"""Grading a class: side by side, exam style from files, on a Dask cluster, into PostgreSQL, after a kill.
+
+One scratch course grades four identical D1 reference submissions side by side
+by full re-execution (kernels started at the same moment once shared one
+socket folder and answered each other's clients; each nbgrader process now has
+its own, tfcert.sandbox.kernel_socket_dir). What those runs saved (models,
+histories, the script) then serves as the files learners hand in, so the other
+tests grade in files mode without training anything: locally and on a real
+``distributed.LocalCluster`` (same scores), into a real PostgreSQL server that
+the ``pgserver`` wheel ships, and in a batch killed with SIGKILL and started again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tfcert import course, notebooks, sandbox, verify
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "d1_developer_skills"
+WORKERS = 4
+TWINS = [f"twin{i}" for i in range(WORKERS)]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory):
+    assert sandbox.available(), f"this test grades in the sandbox: {sandbox.unavailable_reason()}"
+    crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp("twins") / "course")
+    crs.release(ASSIGNMENT)
+    for student in TWINS:
+        crs.submit_sample(student, ASSIGNMENT, "reference")
+    outcome = crs.autograde(ASSIGNMENT, TWINS, progress=False, workers=WORKERS)
+    return crs, outcome
+
+
+@pytest.fixture(scope="module")
+def source():
+    return notebooks.read(REPO / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def handins(twins, tmp_path_factory):
+    """Folders a learner could hand in: the reference's saved files, none at all, and models swapped by mistake."""
+    crs, _ = twins
+    base = tmp_path_factory.mktemp("handins")
+    graded = crs.notebook_path("autograded", ASSIGNMENT, "twin0").parent
+    submitted = crs.notebook_path("submitted", ASSIGNMENT, "twin0")
+    folders = {}
+    for name in ("reference", "swapped", "blank"):
+        folder = base / name
+        if name == "blank":
+            folder.mkdir()
+            shutil.copy(crs.notebook_path("release", ASSIGNMENT), folder / submitted.name)
+        else:
+            shutil.copytree(graded, folder, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
+            shutil.copy(submitted, folder / submitted.name)
+        folders[name] = folder
+    # the digits model handed in where the small one belongs: its shapes and budget checks fail
+    shutil.copy(folders["swapped"] / "models" / "ported.keras", folders["swapped"] / "models" / "digits_small.keras")
+    return folders
+
+
+def class_of(tmp_path: Path, handins: dict[str, Path], students: dict[str, str], db_url: str | None = None):
+    """A scratch course where each student (name -> hand-in kind) handed in a copy of that folder."""
+    crs = course.Course.scratch_copy(REPO, tmp_path / "course")
+    crs.db_url = db_url or crs.db_url
+    crs.release(ASSIGNMENT)
+    for student, kind in students.items():
+        shutil.copytree(handins[kind], crs.notebook_path("submitted", ASSIGNMENT, student).parent)
+    return crs
+
+
+def scores_by_student(crs: course.Course) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for cell in crs.scores(ASSIGNMENT):
+        found.setdefault(cell.student, {})[cell.grade_id] = cell.score
+    return found
+
+
+def test_identical_reference_submissions_graded_side_by_side_all_get_full_marks(twins, source):
+    crs, outcome = twins
+    assert {s: e for s, e in outcome.items() if e} == {}, "every submission is graded"
+    full = {grade_id: points for grade_id, points in notebooks.graded_cells(source).items() if points}
+    assert scores_by_student(crs) == {student: full for student in TWINS}, "full marks for every copy of the reference"
+    assert not any(crs.revoked.values()), f"no check failed outside the kernel: {crs.revoked}"
+    left = [f for f in sandbox.sockets_root().iterdir() if not _alive(int(f.name.split("-", 1)[0]))]
+    assert left == [], "each nbgrader process removes its socket folder when it exits"
+    assert not [p for p in sandbox.batch_root().iterdir() if p.name.startswith("twin")], \
+        "every task removes its scratch course"
+
+
+def test_files_mode_judges_only_the_saved_files(tmp_path, handins, source):
+    crs = class_of(tmp_path, handins, {"ann": "reference", "bob": "swapped", "cat": "blank"})
+    outcome = crs.autograde(ASSIGNMENT, progress=False, workers=2, mode="files")
+    assert outcome == {"ann": None, "bob": None, "cat": None}
+    points = notebooks.graded_cells(source)
+    from_files = {grade_id for grade_id, _ in verify.verified_cells(source).values()}
+    got = scores_by_student(crs)
+    assert got["ann"] == {g: (p if g in from_files else 0.0) for g, p in points.items()}, \
+        "the reference's files earn every point files can earn, and the kernel's checks score 0"
+    assert got["cat"] == {g: 0.0 for g in points}
+    lost = {g for g in from_files if got["bob"][g] < points[g]}
+    assert {"d1_size_shapes", "d1_size_budget"} <= lost, "the swapped model fails the small model's checks"
+    sentences = dict(crs.failures(ASSIGNMENT)["ann"])
+    assert "graded from your saved files only" in sentences["d1_fix_shape"]
+    assert "d1_size_shapes" not in sentences
+
+
+def test_a_dask_cluster_grades_like_this_machine(tmp_path, handins):
+    from distributed import Client, LocalCluster
+
+    students = {"ann": "reference", "bob": "swapped", "cat": "blank"}
+    here = class_of(tmp_path / "here", handins, students)
+    assert set(here.autograde(ASSIGNMENT, progress=False, workers=2, mode="files").values()) == {None}
+    there = class_of(tmp_path / "cluster", handins, students)
+    there.submit("dan", ASSIGNMENT, notebooks.read(there.notebook_path("release", ASSIGNMENT)))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        worker_pids = set(client.run(os.getpid).values())
+        outcome = there.autograde(ASSIGNMENT, list(students), progress=False, mode="files",
+                                  scheduler=cluster.scheduler_address)
+        full = there.autograde(ASSIGNMENT, ["dan"], progress=False, mode="full", scheduler=cluster.scheduler_address)
+    assert set(outcome.values()) == {None} and full == {"dan": None}
+    graded = scores_by_student(there)
+    assert {s: graded[s] for s in students} == scores_by_student(here), "the same scores as grading here"
+    assert set(graded["dan"].values()) == {0.0}, "a blank notebook, re-executed on the cluster, scores nothing"
+    pids = {int(worker.rsplit(":", 1)[1]) for _, worker in there.timings.values()}
+    assert pids <= worker_pids and os.getpid() not in pids, "the cluster's worker processes did the grading"
+    db = sqlite3.connect(there.root / "gradebook.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_batch_killed_mid_way_resumes_without_losing_or_doubling_a_grade(tmp_path, handins, source):
+    kinds = ["reference", "blank", "swapped", "reference", "blank", "reference"]
+    students = {f"s{i}": kind for i, kind in enumerate(kinds)}
+    crs = class_of(tmp_path, handins, students)
+    command = [sys.executable, "-m", "tfcert.cli", "grade", ASSIGNMENT, "--course", str(crs.root),
+               "--mode", "files", "--workers", "1"]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    deadline = time.monotonic() + 240
+    while len(_complete(crs)) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    before = _complete(crs)
+    assert 2 <= len(before) < len(students), f"killed mid-way: {len(before)} of {len(students)} were graded"
+    stamps = {s: crs.notebook_path("autograded", ASSIGNMENT, s).stat().st_mtime_ns for s in before}
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert f"left {len(before)} already graded" in again.stdout
+    assert _complete(crs) == set(students), "every submission is graded in the end"
+    assert {s: crs.notebook_path("autograded", ASSIGNMENT, s).stat().st_mtime_ns for s in before} == stamps, \
+        "what was graded before the kill was not graded again"
+    db = sqlite3.connect(crs.root / "gradebook.db")
+    rows = db.execute("SELECT student.id, count(grade.id) FROM grade JOIN submitted_notebook ON grade.notebook_id = "
+                      "submitted_notebook.id JOIN submitted_assignment ON submitted_notebook.assignment_id = "
+                      "submitted_assignment.id JOIN student ON submitted_assignment.student_id = student.id "
+                      "GROUP BY student.id").fetchall()
+    assert dict(rows) == {s: len(notebooks.graded_cells(source)) for s in students}, "one grade per cell, never two"
+    got = scores_by_student(crs)
+    for kind in set(kinds):
+        same = [got[s] for s, k in students.items() if k == kind]
+        assert all(scores == same[0] for scores in same), f"every {kind} hand-in scores the same"
+
+
+def test_a_postgresql_gradebook(tmp_path, handins):
+    import pgserver
+
+    server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
+    try:
+        url = server.get_uri().replace("postgresql://", "postgresql+psycopg://")
+        students = {"ann": "reference", "bob": "swapped"}
+        crs = class_of(tmp_path, handins, students, db_url=url)
+        from tfcert import cli
+
+        assert cli.main(["grade", ASSIGNMENT, "--course", str(crs.root), "--mode", "files", "--db", url,
+                         "--workers", "2"]) == 0
+        in_postgres = scores_by_student(crs)
+        assert not (crs.root / "gradebook.db").exists(), "nothing went to a SQLite file"
+        local = class_of(tmp_path / "sqlite", handins, students)
+        local.autograde(ASSIGNMENT, progress=False, workers=2, mode="files")
+        assert in_postgres == scores_by_student(local), "PostgreSQL holds the same grades as SQLite"
+        exported = crs.export_csv()
+        assert "ann" in exported and "bob" in exported
+    finally:
+        server.cleanup()
+
+
+def _complete(crs: course.Course) -> set[str]:
+    """Students whose every grade is in the gradebook (the SQLite file, read while a batch may be writing)."""
+    path = crs.root / "gradebook.db"
+    if not path.exists():
+        return set()
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute("SELECT student.id, count(grade.id), count(grade.auto_score) FROM grade JOIN "
+                          "submitted_notebook ON grade.notebook_id = submitted_notebook.id JOIN submitted_assignment "
+                          "ON submitted_notebook.assignment_id = submitted_assignment.id JOIN student ON "
+                          "submitted_assignment.student_id = student.id GROUP BY student.id").fetchall()
+    except sqlite3.OperationalError:  # the tables are not there yet
+        return set()
+    finally:
+        db.close()
+    return {student for student, grades, scored in rows if grades and grades == scored}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
