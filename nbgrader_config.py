@@ -38,6 +38,19 @@ c.Execute.startup_timeout = 120
 # In the learner's kernel they would only cost time and give learner code a chance to interfere.
 c.Execute.skip_cells_with_tag = notebooks.VERIFY_TAG
 
+# A kernel that dies (os._exit, the sandbox's memory limit) or stops answering costs the cells
+# after it, each told why, not the whole submission (tfcert/nbgrader_ext.py). ResilientExecute is
+# nbgrader's Execute: every c.Execute setting applies to it. The rest is nbgrader's list, in its order.
+c.Autograde.autograde_preprocessors = [
+    "tfcert.nbgrader_ext.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Backstop for TensorFlow's native start-up lines, which no environment variable silences
 # (the header cell triggers them early, so they rarely reach a test cell); one pattern,
 # shared with tfcert.import_tensorflow_quietly, which keeps them out of the course's own output.

@@ -42,6 +42,11 @@ def _report(crs: course.Course, assignment: str, outcome: dict[str, str | None])
             print(f"    {grade_id}: {message}")
         if len(lost) > SHOWN_FAILURES:
             print(f"    ... and {len(lost) - SHOWN_FAILURES} more")
+    from tfcert.submission import report_line
+
+    for student, problems in crs.problems.items():
+        if problems:
+            print(f"\n{report_line(student, problems)}")
     failed = {s: e for s, e in outcome.items() if e}
     for student, error in failed.items():
         print(f"\n! {student}: could not be graded: {batch.one_line(error)}")
