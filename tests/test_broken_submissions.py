@@ -215,3 +215,37 @@ def test_a_kernel_that_stops_answering_is_stopped_and_the_rest_reported(tmp_path
     for cell in (later, graded):
         assert [o.ename for o in cell.outputs] == ["KernelDied"]
         assert cell.outputs[0].evalue.startswith("not run: your kernel stopped while running the cell In [2] above")
+
+
+def test_a_notebook_past_its_budget_is_stopped_and_graded_on_what_ran(tmp_path, monkeypatch):
+    """Many cells that each stay under the cell timeout cannot hold a worker past the notebook's budget."""
+    import time
+
+    import nbformat
+    from traitlets.config import Config
+
+    from tfcert.nbgrader_ext import BUDGET_ENV, ResilientExecute
+
+    monkeypatch.setenv("JUPYTER_PATH", "")
+    monkeypatch.setenv(BUDGET_ENV, "6")  # how the batch grader passes it to nbgrader
+    c = Config()
+    assert sandbox.configure(c)
+    c.Execute.timeout = 300  # each cell alone is well inside its own limit
+    early = nbformat.v4.new_code_cell("assert 1 + 1 == 2")
+    early.metadata["nbgrader"] = {"grade": True, "grade_id": "early", "points": 1}
+    late = nbformat.v4.new_code_cell("assert True")
+    late.metadata["nbgrader"] = {"grade": True, "grade_id": "late", "points": 1}
+    slow = [nbformat.v4.new_code_cell("import time\ntime.sleep(4)") for _ in range(3)]
+    nb = nbformat.v4.new_notebook(cells=[early, *slow, late])
+    execute = ResilientExecute(config=c)
+    assert execute.budget == 6
+    started = time.monotonic()
+    nb, _ = execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert time.monotonic() - started < 40, "stopped at the budget, not after every cell's own timeout"
+    note, first, sleep1, sleep2, sleep3, graded = nb.cells
+    assert "grading time of 6 s" in note.source
+    assert first.outputs == [] and sleep1.outputs == [], "what ran inside the budget keeps its (absent) errors"
+    assert sleep2.outputs[-1].ename == "KernelDied" and "used up its grading time of 6 s" in sleep2.outputs[-1].evalue
+    for cell in (sleep3, graded):
+        assert [o.ename for o in cell.outputs] == ["KernelDied"]
+        assert "grading time of 6 s" in cell.outputs[0].evalue

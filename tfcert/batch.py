@@ -56,6 +56,10 @@ NOT_JUDGED_FROM_FILES = ("this check needs your notebook re-executed, and this a
                          "your saved files only (exam style): it scores 0 here")
 
 
+#: Seconds nbgrader may take beyond a notebook's budget (kernel start, sanitising, saving grades).
+NBGRADER_MARGIN_S = 300.0
+
+
 class BatchError(RuntimeError):
     """A batch cannot start; the message says why and what to do."""
 
@@ -75,7 +79,10 @@ class SubmissionTask:
     hide: tuple[str, ...] = ()
     #: Files and folders the sandbox hides entirely (a local gradebook database and its sockets).
     private: tuple[str, ...] = ()
+    #: Seconds the notebook may run in full mode (its budget: Manifest.budget_seconds); past it, it stops.
     timeout_s: float = 3600.0
+    #: The coordinator's held-out secret (:func:`tfcert.datasets.heldout_secret`), for workers that lack it; never shown.
+    heldout_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -94,6 +101,8 @@ class SubmissionResult:
     error: str | None = None
     #: grade_id -> the failure that took back points the kernel had given (full mode).
     revoked: dict[str, str] = field(default_factory=dict)
+    #: What grading repaired or met on the way, one sentence each (:mod:`tfcert.submission`).
+    problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
     #: ``hostname:pid`` of the process that graded it (a Dask worker, or this process).
     worker: str = ""
@@ -223,11 +232,12 @@ class NbgraderFailed(RuntimeError):
     """An nbgrader command failed; the message holds its last lines."""
 
 
-def run_nbgrader(root: Path, *args: str, timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-    """Run ``nbgrader ARGS`` in the course directory ``root``; NbgraderFailed on a non-zero exit."""
+def run_nbgrader(root: Path, *args: str, timeout: float = 3600,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader ARGS`` in the course directory ``root`` (``env``: extra variables); NbgraderFailed on failure."""
     command = [sys.executable, "-m", "nbgrader", *args]
     run = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout,
-                         stdin=subprocess.DEVNULL, env=tool_env(), preexec_fn=_die_with_parent)
+                         stdin=subprocess.DEVNULL, env={**tool_env(), **(env or {})}, preexec_fn=_die_with_parent)
     if run.returncode != 0:
         tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
         raise NbgraderFailed(f"nbgrader {' '.join(args)} failed (exit {run.returncode}):\n{tail}")
@@ -251,6 +261,10 @@ def grade_submission(task: SubmissionTask) -> SubmissionResult:
         known = [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
         if set(paths) - set(known):
             os.environ[variable] = os.pathsep.join(dict.fromkeys([*known, *paths]))
+    if task.heldout_secret:  # in this process only, never os.environ: verify.run_cells sends it on stdin
+        from tfcert.datasets import set_heldout_secret
+
+        set_heldout_secret(task.heldout_secret)
     root_parent = sandbox.batch_root()
     root_parent.mkdir(mode=0o700, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix=f"{task.student[:20]}-", dir=root_parent))
@@ -273,28 +287,38 @@ def grade_submission(task: SubmissionTask) -> SubmissionResult:
 
 def _grade_full(root: Path, task: SubmissionTask) -> SubmissionResult:
     """Re-execute the notebook with nbgrader (verify cells skipped), then run the verify cells outside it."""
+    from tfcert.nbgrader_ext import BUDGET_ENV
+    from tfcert.submission import kernel_problems, repair_submission
     from tfcert.verify import verify_submission
 
     submitted = root / "submitted" / task.student / task.assignment
     write_tree(submitted, task.submission)
+    problems: list[str] = []
     for source in sorted((root / "source" / task.assignment).glob("*.ipynb")):
         path = submitted / source.name
         problem = notebook_problem(path)
         if problem:
             return SubmissionResult(task.student, task.mode, error=problem)
+        problems += repair_submission(path, notebooks.read(root / "release" / task.assignment / source.name))
         settle_verify_tags(path, notebooks.read(source))
+    # The notebook's budget is enforced inside nbgrader (ResilientExecute: what ran keeps its points);
+    # the process itself gets a margin for starting, sanitising and saving before it is killed.
     try:
         run_nbgrader(root, "autograde", task.assignment, "--student", task.student, "--force", "--create",
-                     timeout=task.timeout_s)
+                     timeout=task.timeout_s + NBGRADER_MARGIN_S, env={BUDGET_ENV: f"{task.timeout_s:.0f}"})
     except subprocess.TimeoutExpired:
-        return SubmissionResult(task.student, task.mode, error=f"grading took longer than {task.timeout_s:.0f} s")
+        return SubmissionResult(task.student, task.mode, error=(
+            f"nbgrader did not finish within {task.timeout_s + NBGRADER_MARGIN_S:.0f} s, the notebook's grading "
+            f"time of {task.timeout_s:.0f} s plus {NBGRADER_MARGIN_S:.0f} s, and was stopped"))
     folder = root / "autograded" / task.student / task.assignment
     if not any(folder.glob("*.ipynb")):
         return SubmissionResult(task.student, task.mode, error="nbgrader produced no graded notebook")
+    for path in sorted(folder.glob("*.ipynb")):
+        problems += kernel_problems(path)
     revoked = verify_submission(root, task.assignment, task.student)
     grades, comments = _read_scores(root, task.assignment, task.student)
     return SubmissionResult(task.student, task.mode, grades=grades, comments=comments,
-                            files=read_tree(folder), revoked=revoked)
+                            files=read_tree(folder), revoked=revoked, problems=problems)
 
 
 def notebook_problem(path: Path) -> str | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from tfcert import batch, manifest, notebooks, paths, samples
+from tfcert import batch, datasets, manifest, notebooks, paths, samples
 from tfcert.batch import MODES, tool_env
 from tfcert.nbgrader_ext import open_gradebook, short_error
 
@@ -65,6 +65,8 @@ class Course:
         self.timings: dict[str, tuple[float, str]] = {}
         #: students already graded that the last batch left as they were (resume)
         self.skipped: list[str] = []
+        #: student -> what grading repaired or met in their notebook (tfcert.submission), one sentence each
+        self.problems: dict[str, list[str]] = {}
 
     @classmethod
     def scratch_copy(cls, repo: Path, target: str | Path) -> "Course":
@@ -120,7 +122,7 @@ class Course:
 
     def autograde(self, assignment: str, students: Iterable[str] | None = None, progress: bool = True,
                   workers: int = 1, mode: str = "full", scheduler: str | None = None,
-                  force: bool = False, timeout_s: float = 3600) -> dict[str, str | None]:
+                  force: bool = False, budget_s: float | None = None) -> dict[str, str | None]:
         """Grade each student's submission; returns ``student -> None`` when graded, else why not.
 
         Each submission is one task (:func:`tfcert.batch.grade_submission`), graded
@@ -132,6 +134,9 @@ class Course:
         style). A submission already graded from the same files in the same
         mode is left as it is unless ``force``: a batch that was killed resumes
         where it stopped. One that cannot be graded is reported and the batch goes on.
+        A notebook may run ``budget_s`` seconds (default: the manifest's
+        ``reference_seconds`` times TFCERT_BUDGET_FACTOR); past it, it is
+        stopped and graded on what ran.
         """
         from tqdm.auto import tqdm
 
@@ -154,13 +159,16 @@ class Course:
                                     "assignment asks for")
         todo = [s for s in chosen if s not in outcome]
         if todo:
-            manifest.prepare(manifest.load(assignment, self.root))
+            datasets.warn_if_reproducible()  # once per process; an unusable secret file stops the batch here
+            spec = manifest.load(assignment, self.root)
+            manifest.prepare(spec)
+            budget_s = budget_s or spec.budget_seconds()
             with tempfile.TemporaryDirectory(prefix="tfcert-template-") as scratch:
                 template = batch.make_template(self.root, assignment, Path(scratch) / "course")
                 bundle = batch.instructor_bundle(self.root, assignment, template)
             tasks = [batch.SubmissionTask(assignment, s, mode, bundle, handed_in[s], hide=(str(self.root),),
                                           private=tuple(batch.database_paths(self.db_url)),
-                                          timeout_s=timeout_s) for s in todo]
+                                          timeout_s=budget_s, heldout_secret=datasets.heldout_secret()) for s in todo]
             executor = batch.DaskExecutor(scheduler) if scheduler else batch.LocalExecutor(workers)
             bar = tqdm(total=len(tasks), desc=f"grade {assignment} ({mode})", unit="submission",
                        disable=not progress)
@@ -220,6 +228,7 @@ class Course:
         nothing is counted twice: a submission has one row per graded cell.
         """
         self.timings[result.student] = (result.seconds, result.worker)
+        self.problems[result.student] = list(result.problems)
         if result.error:
             return result.error
         folder = self.notebook_path("autograded", assignment, result.student).parent

@@ -39,7 +39,7 @@ from nbclient.util import ensure_async, run_sync
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Float, Integer, default
 
 from tfcert import notebooks, submission
 
@@ -243,6 +243,10 @@ def _status_kb(pid: int, key: str) -> int | None:
     return None
 
 
+#: The environment variable that gives ResilientExecute its budget (seconds for the whole notebook).
+BUDGET_ENV = "TFCERT_GRADING_BUDGET_S"
+
+
 class ResilientExecute(Execute):
     """nbgrader's ``Execute`` that survives a kernel that dies or stops answering.
 
@@ -258,6 +262,10 @@ class ResilientExecute(Execute):
     ran out of memory, the CPU-time or file-size limit for SIGXCPU and SIGXFSZ.
     After a cell times out, a kernel that does not answer a ``kernel_info``
     request within ``unresponsive_timeout`` seconds is stopped the same way.
+    With a ``budget`` (seconds for the whole notebook), a cell still running when it
+    runs out is interrupted and the cells after it are not run, each told why,
+    so a notebook of many slow cells cannot hold a grading worker for an hour;
+    what ran keeps its points.
     A note at the top of the notebook (:func:`tfcert.submission.add_note`) tells the
     learner. Every ``Execute`` setting (``c.Execute.timeout``, ...) applies.
     """
@@ -265,6 +273,36 @@ class ResilientExecute(Execute):
     unresponsive_timeout = Integer(
         60, help="Seconds a kernel has to answer after a cell timed out before it is stopped as unresponsive"
     ).tag(config=True)
+    budget = Float(
+        0.0, help="Seconds the whole notebook may run (0: no limit); past it the running cell is interrupted and "
+                  "the cells after it are not run. Default: TFCERT_GRADING_BUDGET_S, which the batch grader sets "
+                  "from the assignment's reference time (tfcert.manifest.Manifest.budget_seconds)"
+    ).tag(config=True)
+
+    @default("budget")
+    def _budget_from_environment(self) -> float:
+        try:
+            return max(0.0, float(os.environ.get(BUDGET_ENV, "0")))
+        except ValueError:
+            return 0.0
+
+    def _get_timeout(self, cell):
+        """A cell's timeout, cut to what is left of the notebook's budget."""
+        timeout = super()._get_timeout(cell)
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None:
+            return timeout
+        left = max(1, int(deadline - monotonic()) + 1)
+        return left if timeout is None else min(timeout, left)
+
+    def _over_budget(self) -> bool:
+        deadline = getattr(self, "_deadline", None)
+        return deadline is not None and monotonic() >= deadline
+
+    def _budget_reason(self) -> tuple[str, str]:
+        return (f"the notebook used up its grading time of {self.budget:.0f} s",
+                "make it faster (fewer epochs, a smaller model, less data; the reference solution needs a "
+                "fraction of that time)")
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
@@ -279,8 +317,13 @@ class ResilientExecute(Execute):
             assert info_msg
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
             self._sample_memory()
+            self._deadline = monotonic() + self.budget if self.budget else None
             for index, cell in enumerate(self.nb.cells):
                 started = monotonic()
+                if self._over_budget() and cell.cell_type == "code" and cell.source.strip() \
+                        and self.skip_cells_with_tag not in cell.metadata.get("tags", []):
+                    stopped = (index, *self._budget_reason())
+                    break
                 try:
                     self.preprocess_cell(cell, resources, index)
                     timed_out = self._timed_out(cell)
@@ -298,6 +341,11 @@ class ResilientExecute(Execute):
                         f"this cell's output did not end within {self.iopub_timeout} s of the cell finishing"))
                     timed_out = True
                 self._sample_memory()
+                if timed_out and self._over_budget():
+                    if not self._responds(self.unresponsive_timeout):
+                        self._stop_kernel()
+                    stopped = (index, *self._budget_reason())
+                    break
                 if timed_out and not self._responds(self.unresponsive_timeout):
                     self._stop_kernel()
                     stopped = (index, *kernel_stop_reason(None, unresponsive=True, peak_gb=self._peak_kb / 1024**2,

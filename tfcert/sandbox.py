@@ -42,7 +42,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from tfcert.datasets._registry import SHARED_ENV, cache_dir
+from tfcert.datasets._registry import SECRET_ENV, SECRET_FILE_ENV, SHARED_ENV, cache_dir
 
 KERNEL_NAME = "tfcert-sandbox"
 #: Course folders the learner's code must not see.
@@ -181,6 +181,10 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
     for path in private_paths():
         if exists(path):
             args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+    # The instructor's held-out secret file (tfcert.datasets.heldout_secret) reads as empty; its variables go below.
+    secret_file = os.environ.get(SECRET_FILE_ENV, "").strip()
+    if secret_file and exists(Path(secret_file).expanduser()):
+        args += ["--ro-bind", "/dev/null", str(Path(secret_file).expanduser().resolve())]
     if socket_dir is not None:
         args += ["--bind", str(socket_dir), str(socket_dir)]
     args += ["--bind", str(workdir), str(workdir), "--bind", str(private), str(private), "--setenv", "HOME", str(private), "--setenv", "TMPDIR", str(private),
@@ -189,7 +193,9 @@ def bwrap_command(command: list[str], *, workdir: Path, course: Path | None, soc
              "--setenv", SHARED_ENV, os.environ.get(SHARED_ENV) or str(cache_dir()), "--unsetenv", "TFCERT_DATA_DIR",
              # ipykernel exits when its parent looks like PID 1, which it is in a new PID namespace;
              # --die-with-parent does that job here.
-             "--unsetenv", "JPY_PARENT_PID", "--chdir", str(workdir), "--"]
+             "--unsetenv", "JPY_PARENT_PID",
+             # Learner code never sees the held-out secret: no variable names it (the verifier gets it on stdin).
+             "--unsetenv", SECRET_ENV, "--unsetenv", SECRET_FILE_ENV, "--chdir", str(workdir), "--"]
     return args + command
 
 
@@ -245,8 +251,10 @@ def run_sandboxed(command: list[str], workdir: Path, timeout: float,
         if available():
             command = bwrap_command(command, workdir=workdir, course=find_course_root(workdir), socket_dir=None,
                                     private=private, network=False)
+        # The held-out secret stays out of the command's environment, even with the sandbox off.
+        env = {key: value for key, value in os.environ.items() if key not in (SECRET_ENV, SECRET_FILE_ENV)}
         return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
-                              input=input_text, preexec_fn=_limit_resources)
+                              input=input_text, env=env, preexec_fn=_limit_resources)
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

@@ -12,6 +12,12 @@ autograded folder. A cell that fails there loses its points in the gradebook,
 and the failure is added to the cell's outputs so the feedback shows it. Files
 mode (:mod:`tfcert.batch`) runs the same cells on handed-in files.
 
+The instructor's held-out secret (:func:`tfcert.datasets.heldout_secret`), when
+the grading process has one, reaches the clean process on its standard input
+with the cells, never through its environment, so a learner's script that a
+cell runs inherits nothing, and the clean process makes its memory unreadable
+to such a script.
+
 Example:
     >>> run_cells({"ok": "assert 1 + 1 == 2", "bad": "raise grading.GradingError('m.keras is too big')"})
     {'ok': None, 'bad': 'GradingError: m.keras is too big'}
@@ -47,12 +53,14 @@ def _run_all(cells: dict[str, str]) -> dict[str, str | None]:
 
 def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float = TIMEOUT_S) -> dict[str, str | None]:
     """Run ``cells`` (id -> source) in one clean, sandboxed Python process in ``workdir``."""
-    from tfcert import sandbox
+    from tfcert import datasets, sandbox
 
     workdir = Path(workdir or Path.cwd()).resolve()
     command = [sys.executable, "-I", "-m", "tfcert.verify"]
+    # The held-out secret goes on stdin with the cells, never into the environment (see __main__).
+    request = {"cells": cells, "heldout_secret": datasets.heldout_secret()}
     try:
-        run = sandbox.run_sandboxed(command, workdir, timeout, input_text=json.dumps(cells))
+        run = sandbox.run_sandboxed(command, workdir, timeout, input_text=json.dumps(request))
     except Exception as exc:  # timeout, or the sandbox could not start
         return {cell_id: f"VerificationError: the clean re-run did not finish ({type(exc).__name__})" for cell_id in cells}
     marker = "TFCERT-VERIFY "
@@ -118,4 +126,13 @@ if __name__ == "__main__":
     import os
 
     os.environ["TFCERT_PROBE_IN_PROCESS"] = "1"  # this process runs no learner code: probe in place
-    print("TFCERT-VERIFY " + json.dumps(_run_all(json.loads(sys.stdin.read()))))
+    request = json.loads(sys.stdin.read())
+    if request.get("heldout_secret"):
+        from tfcert import datasets
+
+        datasets.set_heldout_secret(request["heldout_secret"])
+        if sys.platform.startswith("linux"):  # a learner script a cell runs cannot read this process's memory
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    print("TFCERT-VERIFY " + json.dumps(_run_all(request["cells"])))

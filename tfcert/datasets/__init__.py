@@ -2,7 +2,14 @@
 
 Every set is made or read locally and deterministically; nothing is downloaded.
 Generated sets are drawn from fixed seeds, and their ``heldout`` split, which
-only the graders use, from a grader-side seed that no learner split shares.
+only the graders use, from the grader's seed (:func:`grader_seed`): on a
+grading machine with an instructor secret (``TFCERT_HELDOUT_SECRET`` or
+``TFCERT_HELDOUT_SECRET_FILE``) a seed derived from it, which the grading
+sandbox never sees, so learner code there gets only the public draw; without
+one, a public seed that no learner split shares (:func:`warn_if_reproducible`
+says so once per batch). The real sets (``digits``, ``breast_cancer``,
+``goog``, ``stocks``) hold out a fixed part of their real data, which no
+secret can hide.
 
 Each set has a kind (:mod:`tfcert.datasets.kinds`: image, table, text, series
 or corpus) that decides its forms (:func:`forms`), how a split becomes a file,
@@ -44,12 +51,20 @@ from tfcert.datasets._registry import (
     HELDOUT_SPLIT,
     LEARNER_SPLITS,
     DatasetSpec,
+    HeldoutReproducibleWarning,
+    HeldoutSecretError,
     arrays,
     card,
     forms,
+    grader_seed,
+    heldout_is_secret,
+    heldout_secret,
     load,
     load_heldout,
     names,
+    public_heldout,
+    set_heldout_secret,
+    warn_if_reproducible,
 )
 from tfcert.datasets import digits as _digits  # noqa: F401  (registers)
 from tfcert.datasets import glyphs as _glyphs  # noqa: F401  (registers)
@@ -59,6 +74,7 @@ from tfcert.datasets import text as _text  # noqa: F401  (registers)
 from tfcert.datasets import scenes as _scenes  # noqa: F401  (registers)
 from tfcert.datasets._files import prepare, to_csv, to_image_folders, to_json, to_raw_csv
 
-__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "arrays", "cache_candidates",
-           "cache_dir", "card", "forms", "load", "load_heldout", "names", "prepare", "to_csv", "to_json",
-           "to_raw_csv", "to_image_folders"]
+__all__ = ["DATASETS", "HELDOUT_SPLIT", "LEARNER_SPLITS", "DatasetError", "DatasetSpec", "HeldoutReproducibleWarning",
+           "HeldoutSecretError", "arrays", "cache_candidates", "cache_dir", "card", "forms", "grader_seed",
+           "heldout_is_secret", "heldout_secret", "load", "load_heldout", "names", "prepare", "public_heldout",
+           "set_heldout_secret", "to_csv", "to_json", "to_raw_csv", "to_image_folders", "warn_if_reproducible"]

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, cast
 
 from tfcert.datasets._cache import cached
 from tfcert.datasets._errors import DatasetError
-from tfcert.datasets._registry import ALL_SPLITS, LEARNER_SPLITS, DatasetSpec, arrays, names, spec_for
+from tfcert.datasets._registry import HELDOUT_SPLIT, LEARNER_SPLITS, DatasetSpec, arrays, names, public_heldout, spec_for
 from tfcert.datasets.kinds import FORMS, ImageKind
 
 #: Bumped whenever the layout of the written files changes, so stale copies are never reused.
@@ -178,9 +178,21 @@ def _prepare_tfds(name: str) -> None:
     tfds_builders.prepared_dir(name)
 
 
+def _prepare_arrays(name: str) -> None:
+    """Every split in the cache; the held-out one as its public draw, the one sandboxed kernels may see.
+
+    A held-out split drawn from the instructor secret is never cached (see
+    :func:`tfcert.datasets.grader_seed`): each grading process builds it.
+    """
+    for split in LEARNER_SPLITS:
+        arrays(name, split)
+    with public_heldout():
+        arrays(name, HELDOUT_SPLIT)
+
+
 #: How :func:`prepare` materialises each form.
 PREPARERS: dict[str, Callable[[str], object]] = {
-    "arrays": lambda name: [arrays(name, split) for split in ALL_SPLITS],
+    "arrays": _prepare_arrays,
     "csv": lambda name: [to_csv(name, split) for split in LEARNER_SPLITS],
     "json": lambda name: [to_json(name, split) for split in LEARNER_SPLITS],
     "raw": lambda name: to_raw_csv(name, "validation"),
@@ -193,7 +205,8 @@ def prepare(name: str, forms: Iterable[str]) -> list[str]:
     """Materialise forms of a set in the cache, once, before learners or graders need them; return the forms done.
 
     ``"arrays"``: every split, the held-out one included (large sets are
-    cached); ``"csv"``, ``"json"``: both learner splits; ``"raw"``:
+    cached; the held-out split as its public draw, never the instructor
+    secret's); ``"csv"``, ``"json"``: both learner splits; ``"raw"``:
     :func:`to_raw_csv` of the validation split; ``"tfds"``: the local TFDS
     builder, prepared; ``"folders"``: :func:`to_image_folders`. Every form is
     checked before anything is written.

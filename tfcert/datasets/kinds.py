@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
-from tfcert.datasets._registry import HELDOUT_SPLIT, LEARNER_SPLITS, arrays
+from tfcert.datasets._registry import HELDOUT_SPLIT, LEARNER_SPLITS, arrays, heldout_fingerprint
 
 if TYPE_CHECKING:
     from tfcert.datasets._registry import DatasetSpec
@@ -409,8 +409,13 @@ def resized_pixels(images: Sequence[np.ndarray], size: tuple[int, int]) -> np.nd
 
 
 @functools.lru_cache(maxsize=4)
-def _decoded_split(originals: Callable[[str], tuple[list, np.ndarray]], split: str) -> tuple[list[np.ndarray], np.ndarray]:
-    """A split's original images decoded as from their files (kept for the next model the grader probes)."""
+def _decoded_split(originals: Callable[[str], tuple[list, np.ndarray]], split: str,
+                   draw: str = "") -> tuple[list[np.ndarray], np.ndarray]:
+    """A split's original images decoded as from their files (kept for the next model the grader probes).
+
+    ``draw`` is the held-out fingerprint the split was drawn with (:func:`heldout_fingerprint`), so a
+    secret draw and the public one are kept apart; held-out photographs are never written as files.
+    """
     images, labels = originals(split)
     return [as_decoded_file(image) for image in images], labels
 
@@ -472,7 +477,7 @@ class ImageKind(ClassifierKind):
             raise EvaluationError(f"unknown image mode {options.images!r}: the grader has {', '.join(IMAGE_MODES)}")
         if self.originals is None:
             raise EvaluationError(f"{spec.name} has no image files to grade on: its forms are {', '.join(self.forms)}")
-        images, labels = _decoded_split(self.originals, split)
+        images, labels = _decoded_split(self.originals, split, heldout_fingerprint() if split == HELDOUT_SPLIT else "")
         by_folder = folder_labels(spec.classes)
         relabel = np.array([by_folder[name] for name in spec.classes])
         return images, relabel[np.asarray(labels, dtype="int64")]

@@ -10,8 +10,9 @@
     How: drawn from a grammar of 12 aspects, 14 positive and 14 negative
     adjectives, 4 intensifiers and 4 connectives; ``train`` 8,000 and
     ``validation`` 2,000 reviews from seed 11, the grader-only ``heldout``
-    2,000 from a grader-side seed, with every held-out sentence absent from the
-    learner splits. Records: ``{"review": ..., "is_positive": ...}``.
+    2,000 from the grader's seed (:func:`tfcert.datasets.grader_seed`: the
+    instructor's secret on a grading machine that has one), with every held-out
+    sentence absent from the learner splits. Records: ``{"review": ..., "is_positive": ...}``.
     Target: 90 % held-out accuracy. A bag-of-words logistic regression scores
     49 % (chance), with word bigrams 50 %; an LSTM, GRU or Conv1D over
     embeddings passes. Measured on a 2-core CPU (``TextVectorization`` inside
@@ -47,7 +48,7 @@
     (the handbook's "songs and poetry"), 2,400 lines.
     How: each line follows one of eight patterns filled from small word lists,
     lines 1-2 and 3-4 rhyme; seed 13; ``train`` 2,000 lines, ``validation``
-    200, grader-only ``heldout`` 200 (grader-side seed).
+    200, grader-only ``heldout`` 200 (the grader's seed, as for ``reviews``).
     Target: 60 % next-word accuracy on the held-out lines (the grader's
     :class:`~tfcert.datasets.kinds.CorpusKind` cuts each line into pairs of
     the last ``L`` ids before a word and that word). Always predicting the
@@ -62,7 +63,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tfcert.datasets._registry import GRADER_SEED, HELDOUT_SPLIT, DatasetSpec, register
+from tfcert.datasets._registry import HELDOUT_SPLIT, DatasetSpec, grader_seed, register
 from tfcert.datasets.kinds import CorpusKind, TextKind
 
 ASPECTS = {
@@ -120,7 +121,7 @@ def _corpus(seed: int, label_of):
         learner_count = SIZES["train"] + SIZES["validation"]
         texts, labels = _unique_sentences(seed, learner_count, set(), label_of)
         if split == HELDOUT_SPLIT:
-            texts, labels = _unique_sentences(GRADER_SEED + seed, SIZES[HELDOUT_SPLIT], set(texts), label_of)
+            texts, labels = _unique_sentences(grader_seed() + seed, SIZES[HELDOUT_SPLIT], set(texts), label_of)
         elif split == "train":
             texts, labels = texts[:SIZES["train"]], labels[:SIZES["train"]]
         else:
@@ -154,7 +155,7 @@ def stanza(rng: np.random.Generator) -> list[str]:
 
 
 def build_verses(split: str) -> tuple[np.ndarray, np.ndarray]:
-    seed = GRADER_SEED + 13 if split == HELDOUT_SPLIT else 13
+    seed = grader_seed() + 13 if split == HELDOUT_SPLIT else 13
     rng = np.random.default_rng(seed)
     total = VERSE_SIZES[HELDOUT_SPLIT] if split == HELDOUT_SPLIT else VERSE_SIZES["train"] + VERSE_SIZES["validation"]
     lines: list[str] = []
