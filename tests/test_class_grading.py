@@ -133,7 +133,7 @@ def test_a_dask_cluster_grades_like_this_machine(tmp_path, handins, graded_here)
     there = class_of(tmp_path / "cluster", handins, STUDENTS)
     there.submit("dan", ASSIGNMENT, notebooks.read(there.notebook_path("release", ASSIGNMENT)))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+            Client(cluster, set_as_default=False) as client:  # grading must not lean on a default client
         worker_pids = set(client.run(os.getpid).values())
         outcome = there.autograde(ASSIGNMENT, list(STUDENTS), progress=False, mode="files",
                                   scheduler=cluster.scheduler_address)

@@ -291,6 +291,35 @@ def _evaluation(model: Any, model_input: Any, spec: Any, shown: str, options: An
     return {"metrics": spec.kind.evaluate(spec, probed, options), "target": spec.kind.graded_target(spec, options)}
 
 
+def _judging_draw(retrain_examples: int | None) -> Any:
+    """The held-out draw a report is measured on: the secret one, unless the grader retrains the model itself.
+
+    A model the grader retrains from scratch on the allowed examples
+    (``retrain_examples``) owes nothing to what the learner saw, so it is
+    measured on the public draw its thresholds were calibrated on. Comparisons
+    of two retrainings on a few hundred examples (the augmentation's gain)
+    vary by several points from one draw to the next, enough to fail a
+    correct recipe under some secrets.
+
+    Example:
+        >>> from tfcert import datasets
+        >>> from tfcert.datasets._registry import GRADER_SEED, grader_seed
+        >>> datasets.set_heldout_secret("s3cret")
+        >>> with _judging_draw(150):
+        ...     grader_seed() == GRADER_SEED
+        True
+        >>> with _judging_draw(None):
+        ...     grader_seed() == GRADER_SEED
+        False
+        >>> datasets.set_heldout_secret(None)
+    """
+    from contextlib import nullcontext
+
+    from tfcert.datasets import public_heldout
+
+    return public_heldout() if retrain_examples else nullcontext()
+
+
 def probe(path: Path, dataset: str | None, display: Path | None = None, fit_examples: int | None = None,
           raw_csv: Path | None = None, *, vocabulary: Path | None = None, vocabulary_display: str | None = None,
           target: str | None = None, retrain_examples: int | None = None,
@@ -334,30 +363,31 @@ def probe(path: Path, dataset: str | None, display: Path | None = None, fit_exam
     if dataset:
         options = kinds.EvaluationOptions(fit_examples=retrain_examples or fit_examples, vocabulary=vocabulary,
                                           vocabulary_shown=vocabulary_display, target=target, images=images)
-        try:
-            if spec is None:
-                raise unknown_dataset or ValueError(f"unknown dataset {dataset!r}")
-            judged = model
-            if retrain_examples:
-                epochs = int(retrain_epochs or 1)
-                judged = _retrained(model, path, spec, model_input, int(retrain_examples), epochs, options)
-            report.update(_evaluation(judged, model_input, spec, path.name, options, features_from))
-            if retrain_examples:
-                report["metrics"]["retrained_epochs"] = float(epochs)
-            if retrain_examples and ablate_augmentation:
-                plain = _without_augmentation(model, path.name)
-                plain = _retrained(plain, path, spec, model_input, int(retrain_examples), epochs, options)
-                plain_metrics = _evaluation(plain, model_input, spec, path.name, options)["metrics"]
-                report["metrics"].update({f"unaugmented_{key}": plain_metrics[key]
-                                          for key in ("accuracy", "train_accuracy")})
-        except kinds.EvaluationError as exc:  # the kind's own sentence
-            report["metrics_error"] = str(exc)
-        except ValueError as exc:
-            report["metrics_error"] = str(exc) if str(exc).startswith(path.name) else (
-                f"{path.name} could not be evaluated on the held-out {dataset} data ({_first_line(exc)})")
-        except Exception as exc:
-            report["metrics_error"] = (f"{path.name} could not be evaluated on the held-out {dataset} data "
-                                       f"({type(exc).__name__}: {_first_line(exc)}): check its input shape")
+        with _judging_draw(retrain_examples):
+            try:
+                if spec is None:
+                    raise unknown_dataset or ValueError(f"unknown dataset {dataset!r}")
+                judged = model
+                if retrain_examples:
+                    epochs = int(retrain_epochs or 1)
+                    judged = _retrained(model, path, spec, model_input, int(retrain_examples), epochs, options)
+                report.update(_evaluation(judged, model_input, spec, path.name, options, features_from))
+                if retrain_examples:
+                    report["metrics"]["retrained_epochs"] = float(epochs)
+                if retrain_examples and ablate_augmentation:
+                    plain = _without_augmentation(model, path.name)
+                    plain = _retrained(plain, path, spec, model_input, int(retrain_examples), epochs, options)
+                    plain_metrics = _evaluation(plain, model_input, spec, path.name, options)["metrics"]
+                    report["metrics"].update({f"unaugmented_{key}": plain_metrics[key]
+                                              for key in ("accuracy", "train_accuracy")})
+            except kinds.EvaluationError as exc:  # the kind's own sentence
+                report["metrics_error"] = str(exc)
+            except ValueError as exc:
+                report["metrics_error"] = str(exc) if str(exc).startswith(path.name) else (
+                    f"{path.name} could not be evaluated on the held-out {dataset} data ({_first_line(exc)})")
+            except Exception as exc:
+                report["metrics_error"] = (f"{path.name} could not be evaluated on the held-out {dataset} data "
+                                           f"({type(exc).__name__}: {_first_line(exc)}): check its input shape")
     if raw_csv:
         try:
             report["raw_predictions"] = _raw_predictions(model, raw_csv)

@@ -528,7 +528,7 @@ class DaskExecutor:
         futures = {}
         for task in tasks:
             futures[self._client.submit(fn, task, pure=False)] = task
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=self._client.loop):
             try:
                 yield futures[future], future.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker, a task that raised

@@ -230,7 +230,9 @@ def warn_if_reproducible() -> bool:
     if heldout_is_secret() or _WARNED["done"]:
         return False
     _WARNED["done"] = True
-    warnings.warn(REPRODUCIBLE, HeldoutReproducibleWarning, stacklevel=2)
+    # Shown as "tfcert: HeldoutReproducibleWarning: ...", without a source line an instructor has no use for.
+    warnings.warn_explicit(REPRODUCIBLE, HeldoutReproducibleWarning, filename="tfcert", lineno=0,
+                           module="tfcert.datasets")
     return True
 
 

@@ -40,7 +40,8 @@ inside it, about 70 % (D3 Task 5 grades that difference, measured by retraining 
 These figures are measured on the public held-out draw. On 20 secret draws (issue 13) the D3 reference's
 accuracies move by a standard deviation of 0.013 (binary) and 0.018 (five classes), but its augmentation
 gain, a difference of two accuracies on 200 photographs, by 0.036 (mean 0.054, 0.090 on the public
-draw): it is under D3's 0.04 in 6 draws of 20.
+draw): it would be under D3's 0.04 in 6 draws of 20, so models the grader retrains itself
+(``retrain_examples``, which owe nothing to what a learner saw) are always measured on the public draw.
 """
 
 from __future__ import annotations
