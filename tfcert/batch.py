@@ -525,9 +525,15 @@ class DaskExecutor:
     def run(self, tasks: Iterable[Any], fn: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
         from distributed import as_completed
 
+        import warnings
+
         futures = {}
-        for task in tasks:
-            futures[self._client.submit(fn, task, pure=False)] = task
+        with warnings.catch_warnings():
+            # Each task carries its files on purpose (no shared disk); Dask's advice to load data
+            # on the workers instead does not apply.
+            warnings.filterwarnings("ignore", message=r"\s*Sending large graph")
+            for task in tasks:
+                futures[self._client.submit(fn, task, pure=False)] = task
         for future in as_completed(list(futures), loop=self._client.loop):
             try:
                 yield futures[future], future.result()
