@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## release, grade three sample submissions, print the grades, write feedback
 	$(BIN)/tfcert demo
 
-test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included (the slowest tests listed at the end)
+	$(BIN)/python -m pytest --durations=15
 
 test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
 	$(BIN)/python -m pytest -m "not slow"

@@ -20,7 +20,6 @@ are against full re-execution with one worker, measured in the same run.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -61,10 +60,7 @@ def bench_one(assignment: str, root: Path, copies: int, runs: int) -> dict[str, 
         files = course.Course.scratch_copy(root, Path(tmp) / "files")
         files.release(assignment)
         for student in students:
-            handed_in = files.notebook_path("submitted", assignment, student).parent
-            shutil.copytree(full.notebook_path("autograded", assignment, student).parent, handed_in,
-                            ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
-            shutil.copy(full.notebook_path("submitted", assignment, student), handed_in)
+            files.submit_files(student, assignment, full.saved_files(assignment, student))
         local = [graded_in(files, assignment, [*students], workers=2, mode="files") for _ in range(runs)]
         seconds["files, 2 workers"] = statistics.median(local)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

@@ -14,7 +14,6 @@ import csv
 import html
 import io
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -130,10 +129,7 @@ def test_files_mode_agrees_with_full_grading(graded, tmp_path):
     exam = course.Course.scratch_copy(REPO, tmp_path / "exam")
     exam.release(assignment)
     for name in chosen:
-        handed_in = exam.notebook_path("submitted", assignment, name).parent
-        shutil.copytree(crs.notebook_path("autograded", assignment, name).parent, handed_in,
-                        ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
-        shutil.copy(crs.notebook_path("submitted", assignment, name), handed_in)
+        exam.submit_files(name, assignment, crs.saved_files(assignment, name))
     outcome = exam.autograde(assignment, chosen, progress=False, workers=2, mode="files")
     assert set(outcome.values()) == {None}, outcome
     full = {(s.student, s.grade_id): s.score for s in graded["scores"]}

@@ -13,7 +13,6 @@ the ``pgserver`` wheel ships, and in a batch killed with SIGKILL and started aga
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -50,34 +49,24 @@ def source():
 
 
 @pytest.fixture(scope="module")
-def handins(twins, tmp_path_factory):
-    """Folders a learner could hand in: the reference's saved files, none at all, and models swapped by mistake."""
+def handins(twins):
+    """What a learner could hand in: the reference's saved files, none at all, and models swapped by mistake."""
     crs, _ = twins
-    base = tmp_path_factory.mktemp("handins")
-    graded = crs.notebook_path("autograded", ASSIGNMENT, "twin0").parent
-    submitted = crs.notebook_path("submitted", ASSIGNMENT, "twin0")
-    folders = {}
-    for name in ("reference", "swapped", "blank"):
-        folder = base / name
-        if name == "blank":
-            folder.mkdir()
-            shutil.copy(crs.notebook_path("release", ASSIGNMENT), folder / submitted.name)
-        else:
-            shutil.copytree(graded, folder, ignore=shutil.ignore_patterns("*.ipynb", "timestamp.txt"))
-            shutil.copy(submitted, folder / submitted.name)
-        folders[name] = folder
+    reference = crs.saved_files(ASSIGNMENT, "twin0")
+    notebook = crs.notebook_path("release", ASSIGNMENT)
     # the digits model handed in where the small one belongs: its shapes and budget checks fail
-    shutil.copy(folders["swapped"] / "models" / "ported.keras", folders["swapped"] / "models" / "digits_small.keras")
-    return folders
+    swapped = {**reference, "models/digits_small.keras": reference["models/ported.keras"]}
+    return {"reference": reference, "swapped": swapped, "blank": {notebook.name: notebook.read_bytes()}}
 
 
-def class_of(tmp_path: Path, handins: dict[str, Path], students: dict[str, str], db_url: str | None = None):
-    """A scratch course where each student (name -> hand-in kind) handed in a copy of that folder."""
+def class_of(tmp_path: Path, handins: dict[str, dict[str, bytes]], students: dict[str, str],
+             db_url: str | None = None):
+    """A scratch course where each student (name -> hand-in kind) handed in a copy of those files."""
     crs = course.Course.scratch_copy(REPO, tmp_path / "course")
     crs.db_url = db_url or crs.db_url
     crs.release(ASSIGNMENT)
     for student, kind in students.items():
-        shutil.copytree(handins[kind], crs.notebook_path("submitted", ASSIGNMENT, student).parent)
+        crs.submit_files(student, ASSIGNMENT, handins[kind])
     return crs
 
 
@@ -201,6 +190,28 @@ def test_a_postgresql_gradebook(tmp_path, handins, graded_here):
         assert (crs.root / "reports" / f"{ASSIGNMENT}.html").exists(), "the class report reads PostgreSQL too"
     finally:
         server.cleanup()
+
+
+def test_files_mode_shows_the_current_release_without_generating_it_again(tmp_path, monkeypatch):
+    """Files mode reuses the class's release when it matches the source; a stale or missing one is generated."""
+    from tfcert import batch
+
+    crs = course.Course.scratch_copy(REPO, tmp_path / "course")
+    generated: list[str] = []
+    make_template = batch.make_template
+    monkeypatch.setattr(batch, "make_template", lambda *a, **k: generated.append(a[1]) or make_template(*a, **k))
+    crs.release(ASSIGNMENT)
+    release = crs.notebook_path("release", ASSIGNMENT)
+    bundle = crs.instructor_bundle(ASSIGNMENT, "files")
+    assert generated == [] and "gradebook.db" not in bundle
+    assert bundle[f"release/{ASSIGNMENT}/{release.name}"] == release.read_bytes()
+    stale = notebooks.read(release)
+    stale["cells"] = [c for c in stale["cells"] if notebooks.nbgrader_meta(c).get("grade_id") != "d1_fix_shape"]
+    release.write_text(notebooks.normalised_text(stale))
+    bundle = crs.instructor_bundle(ASSIGNMENT, "files")
+    assert generated == [ASSIGNMENT], "a release missing a graded cell is not shown: it is generated from the source"
+    assert b"d1_fix_shape" in bundle[f"release/{ASSIGNMENT}/{release.name}"] and "gradebook.db" not in bundle
+    assert crs.instructor_bundle(ASSIGNMENT, "full")["gradebook.db"], "full grading always brings a fresh gradebook"
 
 
 def _complete(crs: course.Course) -> set[str]:

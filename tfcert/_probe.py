@@ -204,6 +204,8 @@ def _retrained(model: Any, path: Path, spec: Any, model_input: Any, examples: in
     copy = keras.models.clone_model(model)
     try:
         copy.compile_from_config(compile_config)
+        # A whole epoch per call into TensorFlow: the same steps and numbers, less Python between them (~20% faster).
+        copy.steps_per_execution = max(1, -(-examples // RETRAIN_BATCH_SIZE))
         fixed_size = dataclasses.replace(options, images="files") if options.images else options  # fit takes batches
         x, y = (part[:examples] for part in spec.kind.examples(spec, "train", fixed_size))
         probed = kinds.ProbedModel(shown=path.name, input=model_input, predict=lambda values: values)

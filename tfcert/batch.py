@@ -25,7 +25,8 @@ Both modes share the verify step, so on the same files they agree cell by cell.
 
 Example (grading one hand-in in files mode, in this process)::
 
-    task = make_task(course_root, "d1_developer_skills", "ann", "files", bundle=instructor_bundle(course_root, "d1_developer_skills"))
+    bundle = instructor_bundle(course_root, "d1_developer_skills", course_root, gradebook=False)
+    task = SubmissionTask("d1_developer_skills", "ann", "files", bundle, read_tree(hand_in_folder))
     result = grade_submission(task)
     result.grades["d1_size_budget"], result.error
 """
@@ -188,18 +189,22 @@ def write_tree(folder: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
-def instructor_bundle(course_root: Path, assignment: str, template: Path) -> dict[str, bytes]:
-    """The instructor files a task needs: config, ``source/<assignment>/``, and ``template``'s gradebook and release.
+def instructor_bundle(course_root: Path, assignment: str, generated: Path,
+                      gradebook: bool = True) -> dict[str, bytes]:
+    """The instructor files a task needs: config, ``source/<assignment>/``, and ``generated``'s release.
 
-    ``template`` is a scratch course where ``nbgrader generate_assignment`` ran
-    (:func:`make_template`): its gradebook knows the assignment and nothing
-    else, whatever database the class uses.
+    ``generated`` is a course where ``nbgrader generate_assignment`` ran: a
+    scratch one from :func:`make_template` for full grading, whose gradebook
+    (``gradebook``) knows the assignment and nothing else, whatever database the
+    class uses; files mode needs no gradebook, only the released notebook for
+    the feedback page, and takes it from the class's own course.
     """
-    bundle = {"nbgrader_config.py": (course_root / "nbgrader_config.py").read_bytes(),
-              "gradebook.db": (template / "gradebook.db").read_bytes()}
+    bundle = {"nbgrader_config.py": (course_root / "nbgrader_config.py").read_bytes()}
+    if gradebook:
+        bundle["gradebook.db"] = (generated / "gradebook.db").read_bytes()
     source = course_root / "source" / assignment
     bundle.update({f"source/{assignment}/{name}": data for name, data in read_tree(source).items()})
-    release = template / "release" / assignment
+    release = generated / "release" / assignment
     bundle.update({f"release/{assignment}/{name}": data for name, data in read_tree(release).items()
                    if name.endswith(".ipynb")})
     return bundle

@@ -116,6 +116,34 @@ class Course:
         release = notebooks.read(self.notebook_path("release", assignment))
         return self.submit(student, assignment, samples.build_submission(source, release, sample))
 
+    def submit_files(self, student: str, assignment: str, files: dict[str, bytes]) -> Path:
+        """Hand in a folder of files (relative path -> bytes) for ``student``, as exam-style grading expects them."""
+        folder = self.notebook_path("submitted", assignment, student).parent
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        batch.write_tree(folder, files)
+        return folder
+
+    def saved_files(self, assignment: str, student: str) -> dict[str, bytes]:
+        """What ``student`` would hand in exam style: the notebook handed in and every file its graded run saved.
+
+        Read from this course's ``submitted/`` and ``autograded/`` folders after a
+        full grading; pass the result to :meth:`submit_files` of another course.
+
+        Example:
+            >>> import tempfile
+            >>> crs = Course(Path(tempfile.mkdtemp()))
+            >>> _ = crs.submit("ann", "a1", "{}")
+            >>> models = crs.notebook_path("autograded", "a1", "ann").parent / "models"
+            >>> models.mkdir(parents=True); _ = (models / "m.keras").write_bytes(b"zip")
+            >>> sorted(crs.saved_files("a1", "ann"))
+            ['a1.ipynb', 'models/m.keras']
+        """
+        graded = self.notebook_path("autograded", assignment, student).parent
+        saved = batch.read_tree(graded, skip=lambda p: p.suffix == ".ipynb" or p.name == "timestamp.txt")
+        return {**saved, **self._handed_in(assignment, student)}
+
     def students(self, assignment: str) -> list[str]:
         base = self.root / "submitted"
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.exists() else []
@@ -163,9 +191,7 @@ class Course:
             spec = manifest.load(assignment, self.root)
             manifest.prepare(spec)
             budget_s = budget_s or spec.budget_seconds()
-            with tempfile.TemporaryDirectory(prefix="tfcert-template-") as scratch:
-                template = batch.make_template(self.root, assignment, Path(scratch) / "course")
-                bundle = batch.instructor_bundle(self.root, assignment, template)
+            bundle = self.instructor_bundle(assignment, mode)
             tasks = [batch.SubmissionTask(assignment, s, mode, bundle, handed_in[s], hide=(str(self.root),),
                                           private=tuple(batch.database_paths(self.db_url)),
                                           timeout_s=budget_s, heldout_secret=datasets.heldout_secret()) for s in todo]
@@ -183,6 +209,22 @@ class Course:
                     bar.update()
             bar.close()
         return {student: outcome[student] for student in chosen}
+
+    def instructor_bundle(self, assignment: str, mode: str) -> dict[str, bytes]:
+        """What every task of a batch needs from the instructor (see :func:`tfcert.batch.instructor_bundle`).
+
+        Full grading generates the assignment afresh into a gradebook of its own
+        (seconds). Files mode only shows the released notebook, so it takes this
+        course's release when it is there with the source's graded cells.
+        """
+        release = self.notebook_path("release", assignment)
+        if mode == "files" and release.exists() and (
+                notebooks.graded_cells(notebooks.read(release)).keys()
+                == notebooks.graded_cells(notebooks.read(self.notebook_path("source", assignment))).keys()):
+            return batch.instructor_bundle(self.root, assignment, self.root, gradebook=False)
+        with tempfile.TemporaryDirectory(prefix="tfcert-template-") as scratch:
+            template = batch.make_template(self.root, assignment, Path(scratch) / "course")
+            return batch.instructor_bundle(self.root, assignment, template, gradebook=mode == "full")
 
     def _handed_in(self, assignment: str, student: str) -> dict[str, bytes]:
         """The files of ``submitted/<student>/<assignment>/``, by relative path."""
