@@ -5,9 +5,11 @@ four ways, on the same submissions:
 
   * ``full``, 1 worker: nbgrader re-executes each notebook (the baseline);
   * ``full``, 2 workers: two submissions side by side;
-  * ``files``, 2 local workers: exam style, the verify checks judge the files
-    that the full run saved, handed in beside each notebook;
-  * ``files`` on a ``distributed.LocalCluster`` of 2 worker processes.
+  * ``files``, 2 local workers, then as many as files mode takes by default
+    here (``tfcert.course.default_workers``: two per core): exam style, the
+    verify checks judge the files that the full run saved, handed in beside
+    each notebook;
+  * ``files`` on a ``distributed.LocalCluster`` of that many worker processes.
 
 The class: copies of the reference and of the assignment's demo mistake (the
 manifest's third demo sample). Full re-execution runs once per setting (it
@@ -61,12 +63,14 @@ def bench_one(assignment: str, root: Path, copies: int, runs: int) -> dict[str, 
         files.release(assignment)
         for student in students:
             files.submit_files(student, assignment, full.saved_files(assignment, student))
-        local = [graded_in(files, assignment, [*students], workers=2, mode="files") for _ in range(runs)]
-        seconds["files, 2 workers"] = statistics.median(local)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        files_workers = course.default_workers(mode="files")
+        for workers in dict.fromkeys((2, files_workers)):
+            local = [graded_in(files, assignment, [*students], workers=workers, mode="files") for _ in range(runs)]
+            seconds[f"files, {workers} workers"] = statistics.median(local)
+        with LocalCluster(n_workers=files_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             dask = [graded_in(files, assignment, [*students], mode="files", scheduler=cluster.scheduler_address)
                     for _ in range(runs)]
-        seconds["files, Dask LocalCluster (2 processes)"] = statistics.median(dask)
+        seconds[f"files, Dask LocalCluster ({files_workers} processes)"] = statistics.median(dask)
     baseline = seconds["full, 1 worker"]
     n = len(students)
     print(f"\n{assignment}: {n} submissions ({copies} x {', '.join(kinds)}); files mode: median of {runs}")

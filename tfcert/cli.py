@@ -234,8 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=batch.MODES, default="full",
                    help="full: re-execute each notebook (default); files: judge the handed-in model files and "
                         "histories only, exam style, without running the notebook")
-    p.add_argument("--workers", type=int, default=course.default_workers(),
-                   help="submissions graded side by side on this machine (default: %(default)s, from the CPU count)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="submissions graded side by side on this machine (default, from the CPU count and memory: "
+                        f"{course.default_workers()} in full mode, {course.default_workers(mode='files')} in files mode)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on a Dask cluster (tcp://host:8786) instead of this machine; the workers need "
                         "tfcert installed, and this process alone writes the gradebook")

@@ -19,8 +19,9 @@ cell runs inherits nothing, and the clean process makes its memory unreadable
 to such a script.
 
 Example:
-    >>> run_cells({"ok": "assert 1 + 1 == 2", "bad": "raise grading.GradingError('m.keras is too big')"})
-    {'ok': None, 'bad': 'GradingError: m.keras is too big'}
+    >>> run_cells({"ok": "assert 1 + 1 == 2", "bad": "raise grading.GradingError('m.keras is too big')",
+    ...            "threads": "assert os.environ['TF_NUM_INTRAOP_THREADS'] == '2'"})
+    {'ok': None, 'bad': 'GradingError: m.keras is too big', 'threads': None}
 """
 
 from __future__ import annotations
@@ -121,8 +122,10 @@ def verify_submission(course_root: Path, assignment: str, student: str) -> dict[
 
 if __name__ == "__main__":
     from tfcert import quiet_tensorflow
+    from tfcert._probe import pin_judge_threads
 
     quiet_tensorflow()
+    pin_judge_threads()  # the same numbers on every grading machine
     import os
 
     os.environ["TFCERT_PROBE_IN_PROCESS"] = "1"  # this process runs no learner code: probe in place
