@@ -17,11 +17,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## release, grade three sample submissions, print the grades, write feedback
 	$(BIN)/tfcert demo
 
+# Test processes side by side (pytest-xdist): a module's tests stay in one process (xdist_group marks),
+# each assignment's end-to-end grading in one of its own.
+TEST_PROCESSES ?= 2
+
 test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included (the slowest tests listed at the end)
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --durations=15
 
 test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup -m "not slow"
 
 lint: $(STAMP)  ## the course's rules, checked without running anything
 	$(BIN)/tfcert lint

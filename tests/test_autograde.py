@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -27,9 +28,12 @@ ASSIGNMENTS = paths.assignments(REPO)
 BROKEN = "zz_broken_file"
 
 pytestmark = pytest.mark.slow
+#: Grading workers per batch: two side by side, as `tfcert grade --workers 2`; one when `make test` already runs
+#: two test processes (pytest-xdist), each grading an assignment of its own, so the CPU holds two kernels either way.
+WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
 def graded(request, tmp_path_factory):
     assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
     assignment = request.param
@@ -41,7 +45,7 @@ def graded(request, tmp_path_factory):
         crs.submit_sample(name, assignment, sample)
     crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
     order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
-    outcome = crs.autograde(assignment, order, progress=False, workers=2)  # two side by side, as `tfcert grade --workers 2`
+    outcome = crs.autograde(assignment, order, progress=False, workers=WORKERS)
     feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
     return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
             "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
@@ -130,7 +134,7 @@ def test_files_mode_agrees_with_full_grading(graded, tmp_path):
     exam.release(assignment)
     for name in chosen:
         exam.submit_files(name, assignment, crs.saved_files(assignment, name))
-    outcome = exam.autograde(assignment, chosen, progress=False, workers=2, mode="files")
+    outcome = exam.autograde(assignment, chosen, progress=False, workers=WORKERS, mode="files")
     assert set(outcome.values()) == {None}, outcome
     full = {(s.student, s.grade_id): s.score for s in graded["scores"]}
     files = {(s.student, s.grade_id): s.score for s in exam.scores(assignment)}

@@ -28,6 +28,9 @@ def _digits_model(hidden: int = 32, input_shape=(8, 8), activation: str = "softm
     return model
 
 
+pytestmark = pytest.mark.xdist_group("grading")  # one test process builds the module fixtures
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     """Saved model files, each made to pass or fail particular checks."""
@@ -240,6 +243,15 @@ def test_in_process_probe_matches_the_clean_process(models, monkeypatch):
     here = [grading.model_report(models[name], dataset="digits") for name in ("trained", "lambda")]
     assert here[0] is not clean[0]
     assert here == clean
+
+
+def test_the_verifier_loads_keras_without_scikit_learn_and_still_lets_the_datasets_use_it(tmp_path):
+    """Keras's SKLearn wrappers (a second of every clean process's start) are left out; scikit-learn itself is not."""
+    from tfcert import verify
+
+    cells = {"lean": "import keras\nassert 'sklearn' not in sys.modules, 'Keras pulled in scikit-learn'",
+             "datasets": "from sklearn.datasets import load_digits\nassert load_digits().data.shape == (1797, 64)"}
+    assert verify.run_cells(cells, tmp_path, timeout=300) == {"lean": None, "datasets": None}
 
 
 def test_a_trailing_channel_is_added_to_held_out_images(models):

@@ -26,6 +26,9 @@ def _digits_model(hidden: int = 64):
     return model
 
 
+pytestmark = pytest.mark.xdist_group("probe_recipes")  # one test process builds the module fixtures
+
+
 @pytest.fixture(scope="module")
 def all_digits_model(tmp_path_factory):
     """A digits classifier trained on all 1,200 training images: the learner who ignored the allowed 40."""
@@ -53,6 +56,40 @@ def test_retraining_judges_the_recipe_on_the_allowed_examples_not_the_saved_weig
     with pytest.raises(GradingError, match="digits.keras, retrained from scratch by the grader on the allowed "
                                            "training examples for 15 epochs, reaches a held-out accuracy of"):
         grading.check_metric(retrained, "accuracy", 0.9)
+
+
+def test_a_recipe_is_retrained_once_per_batch_whoever_hands_it_in(all_digits_model, tmp_path, monkeypatch):
+    """Two learners' files with other weights but the same recipe share one retraining, with the same numbers."""
+    import shutil
+
+    import keras
+
+    from tfcert import _probe, verify
+
+    def hand_in(learner: str, weights_scale: float, hidden: int | None = None):
+        folder = tmp_path / learner
+        folder.mkdir()
+        model = keras.models.load_model(all_digits_model) if hidden is None else _digits_model(hidden)
+        model.set_weights([w * weights_scale for w in model.get_weights()])
+        model.save(folder / "digits.keras")
+        shutil.copy(all_digits_model.with_suffix(".history.json"), folder / "digits.history.json")  # 15 epochs
+        return folder
+
+    ann, bob, cat = hand_in("ann", 1.0), hand_in("bob", 0.5), hand_in("cat", 1.0, hidden=32)
+    assert _probe.recipe_key(ann / "digits.keras", {}) == _probe.recipe_key(bob / "digits.keras", {})
+    cell = {"report": "r = grading.model_report('digits.keras', dataset='digits', retrain_examples=40)\n"
+                      "raise SystemExit(repr(sorted(r.metrics.items())))"}
+    batch = f"recipes-{tmp_path.name}"
+    first = verify.run_cells(cell, ann, timeout=300, batch=batch)
+    assert len(verify._RETRAINED[batch]) == 1
+    again = verify.run_cells(cell, bob, timeout=300, batch=batch)
+    assert len(verify._RETRAINED[batch]) == 1, "bob's recipe is ann's: not retrained"
+    other = verify.run_cells(cell, cat, timeout=300, batch=batch)
+    assert len(verify._RETRAINED[batch]) == 2, "cat's recipe has 32 hidden units: retrained"
+    monkeypatch.setenv("TFCERT_RETRAIN_ONCE", "0")
+    alone = verify.run_cells(cell, bob, timeout=300, batch=batch)
+    assert "retrained_epochs', 15.0" in first["report"], first
+    assert first == again == alone != other, "a shared retraining scores what retraining alone scores"
 
 
 def test_retraining_a_model_saved_without_compile_settings_says_to_compile(tmp_path):

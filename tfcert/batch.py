@@ -406,7 +406,7 @@ def _grade_files(root: Path, task: SubmissionTask) -> SubmissionResult:
     for source_path in sorted((root / "source" / task.assignment).glob("*.ipynb")):
         source_nb = notebooks.read(source_path)
         checks = {grade_id: src for grade_id, src in verified_cells(source_nb).values()}
-        outcome = run_cells(checks, folder) if checks else {}
+        outcome = run_cells(checks, folder, batch=task.assignment) if checks else {}
         release_nb = notebooks.read(root / "release" / task.assignment / source_path.name)
         handed_in = folder / source_path.name
         nb = files_mode_notebook(release_nb, _read_notebook_or_none(handed_in), outcome)

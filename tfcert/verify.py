@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,14 +53,28 @@ def _run_all(cells: dict[str, str]) -> dict[str, str | None]:
     return results
 
 
-def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float = TIMEOUT_S) -> dict[str, str | None]:
-    """Run ``cells`` (id -> source) in one clean, sandboxed Python process in ``workdir``."""
+#: Recipes retrained by the verifiers this process started, per assignment (see :func:`tfcert._probe.recipe_key`).
+_RETRAINED: dict[str, dict[str, dict[str, Any]]] = {}
+RETRAINED_MARKER = "TFCERT-RETRAINED "
+
+
+def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float = TIMEOUT_S,
+              batch: str | None = None) -> dict[str, str | None]:
+    """Run ``cells`` (id -> source) in one clean, sandboxed Python process in ``workdir``.
+
+    With ``batch`` (the assignment being graded), the recipes the grader
+    retrains (``retrain_examples``) are retrained once per recipe for all the
+    runs of this process with that ``batch``: a recipe's result does not depend
+    on who handed it in. ``TFCERT_RETRAIN_ONCE=0`` retrains every time.
+    """
     from tfcert import datasets, sandbox
 
     workdir = Path(workdir or Path.cwd()).resolve()
     command = [sys.executable, "-I", "-m", "tfcert.verify"]
+    memo = (_RETRAINED.setdefault(batch, {}) if batch and os.environ.get("TFCERT_RETRAIN_ONCE", "1") != "0"
+            else None)
     # The held-out secret goes on stdin with the cells, never into the environment (see __main__).
-    request = {"cells": cells, "heldout_secret": datasets.heldout_secret()}
+    request = {"cells": cells, "heldout_secret": datasets.heldout_secret(), "retrained": dict(memo or {})}
     try:
         run = sandbox.run_sandboxed(command, workdir, timeout, input_text=json.dumps(request))
     except Exception as exc:  # timeout, or the sandbox could not start
@@ -69,6 +84,13 @@ def run_cells(cells: dict[str, str], workdir: Path | None = None, timeout: float
     if not lines:
         tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
         return {cell_id: f"VerificationError: the clean re-run failed ({tail})" for cell_id in cells}
+    retrained = [line for line in run.stdout.splitlines() if line.startswith(RETRAINED_MARKER)]
+    if memo is not None and retrained:
+        try:
+            found = json.loads(retrained[-1][len(RETRAINED_MARKER):])
+        except ValueError:
+            found = {}
+        memo.update({k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {})
     return json.loads(lines[-1][len(marker):])
 
 
@@ -99,7 +121,8 @@ def verify_submission(course_root: Path, assignment: str, student: str) -> dict[
         checks = {grade_id: src for grade_id, src in verified_cells(notebooks.read(source)).values()}
         if not checks:
             continue
-        failed = {grade_id: message for grade_id, message in run_cells(checks, folder).items() if message is not None}
+        failed = {grade_id: message for grade_id, message in run_cells(checks, folder, batch=assignment).items()
+                  if message is not None}
         if not failed:
             continue
         nb = notebooks.read_with_outputs(path)
@@ -122,12 +145,11 @@ def verify_submission(course_root: Path, assignment: str, student: str) -> dict[
 
 if __name__ == "__main__":
     from tfcert import quiet_tensorflow
-    from tfcert._probe import pin_judge_threads
+    from tfcert._probe import KerasWithoutScikitLearn, pin_judge_threads
 
     quiet_tensorflow()
     pin_judge_threads()  # the same numbers on every grading machine
-    import os
-
+    KerasWithoutScikitLearn.install()  # a second less to start
     os.environ["TFCERT_PROBE_IN_PROCESS"] = "1"  # this process runs no learner code: probe in place
     request = json.loads(sys.stdin.read())
     if request.get("heldout_secret"):
@@ -138,4 +160,12 @@ if __name__ == "__main__":
             import ctypes
 
             ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-    print("TFCERT-VERIFY " + json.dumps(_run_all(request["cells"])))
+    from tfcert import _probe
+
+    _probe.RETRAINED.update(request.get("retrained") or {})
+    results = _run_all(request["cells"])
+    try:  # what was retrained here, for the next submissions of the batch; never at the cost of the results
+        print(RETRAINED_MARKER + json.dumps(_probe.RETRAINED_NOW, default=float))
+    except (TypeError, ValueError):
+        pass
+    print("TFCERT-VERIFY " + json.dumps(results))
