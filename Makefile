@@ -17,15 +17,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## release, grade three sample submissions, print the grades, write feedback
 	$(BIN)/tfcert demo
 
-# Test processes side by side (pytest-xdist): a module's tests stay in one process (xdist_group marks),
-# each assignment's end-to-end grading in one of its own.
+# Test processes side by side (pytest-xdist, --dist loadscope): a module's tests (a class's, where a module
+# has classes) stay in one process, so its fixtures are built once; each assignment's end-to-end grading
+# is a class of its own, and they come first (collection order: the heaviest work starts first).
 TEST_PROCESSES ?= 2
 
 test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included (the slowest tests listed at the end)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder --durations=15
 
 test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder -m "not slow"
 
 lint: $(STAMP)  ## the course's rules, checked without running anything
 	$(BIN)/tfcert lint

@@ -33,128 +33,138 @@ pytestmark = pytest.mark.slow
 WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 
 
-@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
-def graded(request, tmp_path_factory):
-    assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
-    assignment = request.param
-    crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
-    crs.release(assignment)
-    source = notebooks.read(crs.notebook_path("source", assignment))
-    samples = load_samples(assignment, crs.root)
-    for name, sample in samples.items():
-        crs.submit_sample(name, assignment, sample)
-    crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
-    order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
-    outcome = crs.autograde(assignment, order, progress=False, workers=WORKERS)
-    feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
-    return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
-            "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
+class GradedAssignment:
+    """Every check below, for one assignment: one class per assignment (made at the end of this file), so
+    pytest-xdist's ``--dist loadscope`` grades each assignment in one test process, once."""
+
+    assignment: str
+
+    @pytest.fixture(scope="class")
+    def graded(self, tmp_path_factory):
+        assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
+        assignment = self.assignment
+        crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
+        crs.release(assignment)
+        source = notebooks.read(crs.notebook_path("source", assignment))
+        samples = load_samples(assignment, crs.root)
+        for name, sample in samples.items():
+            crs.submit_sample(name, assignment, sample)
+        crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
+        order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
+        outcome = crs.autograde(assignment, order, progress=False, workers=WORKERS)
+        feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
+        return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
+                "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
+
+    def test_committed_release_is_what_nbgrader_generates(self, graded):
+        assignment, crs = graded["assignment"], graded["course"]
+        fresh = crs.notebook_path("release", assignment).read_text()
+        committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
+        assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
+        assert notebooks.leaked_markers(committed) == []
+        assert "raise NotImplementedError()" in committed
 
 
-def test_committed_release_is_what_nbgrader_generates(graded):
-    assignment, crs = graded["assignment"], graded["course"]
-    fresh = crs.notebook_path("release", assignment).read_text()
-    committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
-    assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
-    assert notebooks.leaked_markers(committed) == []
-    assert "raise NotImplementedError()" in committed
+    def test_every_sample_scores_exactly_what_it_should(self, graded):
+        mismatches = []
+        for name, sample in graded["samples"].items():
+            assert graded["outcome"][name] is None, f"{name} was not graded: {graded['outcome'][name]}"
+            got = {s.grade_id: s.score for s in graded["scores"] if s.student == name}
+            want = sample.expected_scores(graded["max"])
+            mismatches += [f"{name}: {g} scored {got.get(g)}, expected {w}" for g, w in want.items() if got.get(g) != w]
+        assert not mismatches, "\n".join(mismatches)
 
 
-def test_every_sample_scores_exactly_what_it_should(graded):
-    mismatches = []
-    for name, sample in graded["samples"].items():
-        assert graded["outcome"][name] is None, f"{name} was not graded: {graded['outcome'][name]}"
-        got = {s.grade_id: s.score for s in graded["scores"] if s.student == name}
-        want = sample.expected_scores(graded["max"])
-        mismatches += [f"{name}: {g} scored {got.get(g)}, expected {w}" for g, w in want.items() if got.get(g) != w]
-    assert not mismatches, "\n".join(mismatches)
+    def test_reference_gets_full_marks_and_blank_gets_zero(self, graded):
+        totals = {}
+        for s in graded["scores"]:
+            got, most = totals.get(s.student, (0.0, 0.0))
+            totals[s.student] = (got + s.score, most + s.max_score)
+        assert totals["reference"][0] == totals["reference"][1] == sum(graded["max"].values())
+        assert totals["blank"][0] == 0
 
 
-def test_reference_gets_full_marks_and_blank_gets_zero(graded):
-    totals = {}
-    for s in graded["scores"]:
-        got, most = totals.get(s.student, (0.0, 0.0))
-        totals[s.student] = (got + s.score, most + s.max_score)
-    assert totals["reference"][0] == totals["reference"][1] == sum(graded["max"].values())
-    assert totals["blank"][0] == 0
+    def test_feedback_carries_the_actionable_message(self, graded):
+        for name, sample in graded["samples"].items():
+            text = html.unescape(re.sub(r"<[^>]+>", "", graded["feedback"][name]))
+            for message in sample.messages:
+                assert message in text, f"feedback for {name} lacks {message!r}"
 
 
-def test_feedback_carries_the_actionable_message(graded):
-    for name, sample in graded["samples"].items():
-        text = html.unescape(re.sub(r"<[^>]+>", "", graded["feedback"][name]))
-        for message in sample.messages:
-            assert message in text, f"feedback for {name} lacks {message!r}"
+    def test_feedback_never_shows_hidden_tests_or_solutions(self, graded):
+        source = notebooks.read(graded["course"].notebook_path("source", graded["assignment"]))
+        hidden_block = notebooks.marker_block(notebooks.BEGIN_HIDDEN_TESTS, notebooks.END_HIDDEN_TESTS)
+        hidden_lines = {line.strip() for cell in source["cells"] for block in
+                        hidden_block.findall(cell["source"])
+                        for line in block.splitlines() if len(line.strip()) > 25}
+        release = notebooks.read(graded["course"].notebook_path("release", graded["assignment"]))
+        released = "\n".join(cell["source"] for cell in release["cells"])
+        hidden_lines = {line for line in hidden_lines if line not in released}  # only what learners never see
+        assert hidden_lines, "the assignment has hidden tests to look for"
+        for name, page in graded["feedback"].items():
+            text = html.unescape(re.sub(r"<[^>]+>", "", page))
+            assert notebooks.leaked_markers(text) == [], name
+            leaked = [line for line in hidden_lines if line in text]
+            assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
 
 
-def test_feedback_never_shows_hidden_tests_or_solutions(graded):
-    source = notebooks.read(graded["course"].notebook_path("source", graded["assignment"]))
-    hidden_block = notebooks.marker_block(notebooks.BEGIN_HIDDEN_TESTS, notebooks.END_HIDDEN_TESTS)
-    hidden_lines = {line.strip() for cell in source["cells"] for block in
-                    hidden_block.findall(cell["source"])
-                    for line in block.splitlines() if len(line.strip()) > 25}
-    release = notebooks.read(graded["course"].notebook_path("release", graded["assignment"]))
-    released = "\n".join(cell["source"] for cell in release["cells"])
-    hidden_lines = {line for line in hidden_lines if line not in released}  # only what learners never see
-    assert hidden_lines, "the assignment has hidden tests to look for"
-    for name, page in graded["feedback"].items():
-        text = html.unescape(re.sub(r"<[^>]+>", "", page))
-        assert notebooks.leaked_markers(text) == [], name
-        leaked = [line for line in hidden_lines if line in text]
-        assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
+    def test_a_broken_submission_is_reported_and_the_batch_goes_on(self, graded):
+        assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]
+        graded_students = {s.student for s in graded["scores"]}
+        assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
+        db = sqlite3.connect(graded["course"].root / "gradebook.db")
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_a_broken_submission_is_reported_and_the_batch_goes_on(graded):
-    assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]
-    graded_students = {s.student for s in graded["scores"]}
-    assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
-    db = sqlite3.connect(graded["course"].root / "gradebook.db")
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    def test_export_lists_every_graded_student(self, graded):
+        rows = list(csv.DictReader(io.StringIO(graded["course"].export_csv())))
+        by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
+        assert by_student["reference"] == sum(graded["max"].values())
+        assert by_student["blank"] == 0
 
 
-def test_export_lists_every_graded_student(graded):
-    rows = list(csv.DictReader(io.StringIO(graded["course"].export_csv())))
-    by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
-    assert by_student["reference"] == sum(graded["max"].values())
-    assert by_student["blank"] == 0
+    def test_files_mode_agrees_with_full_grading(self, graded, tmp_path):
+        """Exam-style grading of the files each sample's re-execution saved gives the same points on every file check.
+
+        Checked on the reference, the blank notebook and every sample that loses
+        points on a check of saved files; the checks that need the learner's kernel
+        score 0 in files mode and say so.
+        """
+        assignment, crs, samples = graded["assignment"], graded["course"], graded["samples"]
+        source = notebooks.read(crs.notebook_path("source", assignment))
+        from_files = {grade_id for grade_id, _ in verify.verified_cells(source).values()}
+        chosen = [name for name, sample in samples.items()
+                  if name in ("reference", "blank") or sample.lose == "all" or set(sample.lose) & from_files]
+        exam = course.Course.scratch_copy(REPO, tmp_path / "exam")
+        exam.release(assignment)
+        for name in chosen:
+            exam.submit_files(name, assignment, crs.saved_files(assignment, name))
+        outcome = exam.autograde(assignment, chosen, progress=False, workers=WORKERS, mode="files")
+        assert set(outcome.values()) == {None}, outcome
+        full = {(s.student, s.grade_id): s.score for s in graded["scores"]}
+        files = {(s.student, s.grade_id): s.score for s in exam.scores(assignment)}
+        disagree = [f"{student} {grade_id}: full {full[student, grade_id]}, files {files[student, grade_id]}"
+                    for student, grade_id in files if grade_id in from_files and files[student, grade_id] != full[student, grade_id]]
+        assert not disagree, "\n".join(disagree)
+        assert all(score == 0 for (_, grade_id), score in files.items() if grade_id not in from_files)
 
 
-def test_files_mode_agrees_with_full_grading(graded, tmp_path):
-    """Exam-style grading of the files each sample's re-execution saved gives the same points on every file check.
+    def test_class_report_of_the_batch(self, graded, tmp_path):
+        """The instructor's page for the real batch: every graded student's total, the one that could not be graded."""
+        from tfcert import report
 
-    Checked on the reference, the blank notebook and every sample that loses
-    points on a check of saved files; the checks that need the learner's kernel
-    score 0 in files mode and say so.
-    """
-    assignment, crs, samples = graded["assignment"], graded["course"], graded["samples"]
-    source = notebooks.read(crs.notebook_path("source", assignment))
-    from_files = {grade_id for grade_id, _ in verify.verified_cells(source).values()}
-    chosen = [name for name, sample in samples.items()
-              if name in ("reference", "blank") or sample.lose == "all" or set(sample.lose) & from_files]
-    exam = course.Course.scratch_copy(REPO, tmp_path / "exam")
-    exam.release(assignment)
-    for name in chosen:
-        exam.submit_files(name, assignment, crs.saved_files(assignment, name))
-    outcome = exam.autograde(assignment, chosen, progress=False, workers=WORKERS, mode="files")
-    assert set(outcome.values()) == {None}, outcome
-    full = {(s.student, s.grade_id): s.score for s in graded["scores"]}
-    files = {(s.student, s.grade_id): s.score for s in exam.scores(assignment)}
-    disagree = [f"{student} {grade_id}: full {full[student, grade_id]}, files {files[student, grade_id]}"
-                for student, grade_id in files if grade_id in from_files and files[student, grade_id] != full[student, grade_id]]
-    assert not disagree, "\n".join(disagree)
-    assert all(score == 0 for (_, grade_id), score in files.items() if grade_id not in from_files)
+        crs, assignment = graded["course"], graded["assignment"]
+        failed = {student: error for student, error in graded["outcome"].items() if error}
+        page = report.write_report(crs.root, assignment, tmp_path / "report.html", not_graded=failed)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+        full = sum(graded["max"].values())
+        totals = report.student_totals(graded["scores"])
+        assert {t.student for t in totals} == set(graded["samples"])
+        assert next(t for t in totals if t.student == "reference").score == full
+        assert BROKEN in text and "is not a notebook" in text, "the submission that could not be graded is listed"
+        assert f"{len(graded['samples'])} graded submission" in text
 
 
-def test_class_report_of_the_batch(graded, tmp_path):
-    """The instructor's page for the real batch: every graded student's total, the one that could not be graded."""
-    from tfcert import report
-
-    crs, assignment = graded["course"], graded["assignment"]
-    failed = {student: error for student, error in graded["outcome"].items() if error}
-    page = report.write_report(crs.root, assignment, tmp_path / "report.html", not_graded=failed)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
-    full = sum(graded["max"].values())
-    totals = report.student_totals(graded["scores"])
-    assert {t.student for t in totals} == set(graded["samples"])
-    assert next(t for t in totals if t.student == "reference").score == full
-    assert BROKEN in text and "is not a notebook" in text, "the submission that could not be graded is listed"
-    assert f"{len(graded['samples'])} graded submission" in text
+for _assignment in ASSIGNMENTS:
+    _name = "Test" + "".join(part.title() for part in _assignment.split("_"))
+    globals()[_name] = type(_name, (GradedAssignment,), {"assignment": _assignment})

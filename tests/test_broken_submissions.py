@@ -54,7 +54,7 @@ time.sleep(2.5)  # the grader samples the kernel's memory once a second
 os.kill(os.getpid(), signal.SIGKILL)  # what a native library's abort or the OOM killer does next
 """
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("broken_submissions")]  # one test process builds the module fixtures
+pytestmark = pytest.mark.slow
 
 
 def _cells(nb, cell_id):

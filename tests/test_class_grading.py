@@ -29,7 +29,7 @@ ASSIGNMENT = "d1_developer_skills"
 WORKERS = 4
 TWINS = [f"twin{i}" for i in range(WORKERS)]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("class_grading")]  # one test process builds the module fixtures
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,6 @@ def fresh_cache(tmp_path, monkeypatch):
     datasets._registry._MEMORY.clear()
 
 
-pytestmark = pytest.mark.xdist_group("datasets")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def folder_cache(tmp_path_factory) -> Path:
     """A cache that holds the scenes_binary image folders, built once for the tests that read them."""

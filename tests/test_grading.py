@@ -28,9 +28,6 @@ def _digits_model(hidden: int = 32, input_shape=(8, 8), activation: str = "softm
     return model
 
 
-pytestmark = pytest.mark.xdist_group("grading")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     """Saved model files, each made to pass or fail particular checks."""

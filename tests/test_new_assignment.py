@@ -82,9 +82,6 @@ def add_throwaway_domain(root: Path) -> None:
     (root / "README.md").write_text(readme, encoding="utf-8")
 
 
-pytestmark = pytest.mark.xdist_group("new_assignment")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("course")

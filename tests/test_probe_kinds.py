@@ -79,9 +79,6 @@ def _windows(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([values[i:i + width] for i in range(len(values) - width)]), values[width:]
 
 
-pytestmark = pytest.mark.xdist_group("probe_kinds")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     import tfcert

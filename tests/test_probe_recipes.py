@@ -26,9 +26,6 @@ def _digits_model(hidden: int = 64):
     return model
 
 
-pytestmark = pytest.mark.xdist_group("probe_recipes")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def all_digits_model(tmp_path_factory):
     """A digits classifier trained on all 1,200 training images: the learner who ignored the allowed 40."""

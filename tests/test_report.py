@@ -137,9 +137,6 @@ def _autograded(release: dict, errors: dict[str, tuple[str, str]]) -> dict:
     return nb
 
 
-pytestmark = pytest.mark.xdist_group("report")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Path:
     """A course where D1 is released and five students are graded (a real gradebook; nothing executed)."""

@@ -18,9 +18,6 @@ REPO = Path(__file__).resolve().parent.parent
 A = "d1_developer_skills"
 
 
-pytestmark = pytest.mark.xdist_group("submission")  # one test process builds the module fixtures
-
-
 @pytest.fixture(scope="module")
 def release():
     return notebooks.read(REPO / "release" / A / f"{A}.ipynb")
