@@ -58,11 +58,15 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = TF_STARTUP_NOISE.pattern
 
 # Feedback shows each failed check's sentence, never the hidden tests (jupyter/nbgrader#917).
+# Its page opens with a summary: each task and graded cell, its points and the sentence that says why
+# points were lost (tfcert/summary.py, through the course's template; outputs wrap).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "tfcert.nbgrader_ext.FeedbackSummary",
     "tfcert.nbgrader_ext.HideHiddenTests",
 ]
+c.GenerateFeedback.exporter_class = "tfcert.nbgrader_ext.FeedbackExporter"
 
 # The marker comments, one definition shared with the course's tools (tfcert/notebooks.py).
 c.ClearSolutions.begin_solution_delimeter = notebooks.BEGIN_SOLUTION

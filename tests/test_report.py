@@ -197,6 +197,16 @@ def test_report_of_a_real_gradebook_has_the_right_numbers(graded):
         assert row["pass rate"] == _pct(full / len(got)), row
     assert {r["graded cell"]: r["pass rate"] for r in rows}["d1_size_accuracy"] == _pct(1 / 5)
 
+    # Tasks at a glance, the summary each learner's feedback opens with, summed: task rows, then their cells,
+    # each with the sentence most of those who lost points read.
+    tasks = _rows(page, "tasks-table")
+    assert tasks[0]["graded cell"] == "Task 1: A model sized to its problem", "skill IDs left out of the name"
+    by_cell = {r["graded cell"]: r for r in tasks if r["graded cell"] in cells}
+    assert list(by_cell) == list(cells)
+    assert by_cell["d1_size_accuracy"]["full marks"] == _pct(1 / 5)
+    assert by_cell["d1_size_accuracy"]["what most of those who lost points read"] == f"{ACCURACY} (3 of 5)"
+    assert page.headings.index("Tasks at a glance") == 1, "the summary heads the report"
+
     # Feedback: the sentence three students got comes first, with its count and its cell; no error name shown.
     sentences = _rows(page, "sentences")
     assert sentences[0] == {"students": "3", "sentence": ACCURACY, "graded cells": "d1_size_accuracy"}

@@ -189,7 +189,7 @@ def setup(seed: int = 42) -> dict[str, object]:
 
 
 _SUBMODULES = ("checklist", "course", "datasets", "grading", "history", "lint", "manifest", "notebooks", "paths", "plots",
-               "pretrained", "probe", "samples", "sandbox", "verify")
+               "pretrained", "probe", "samples", "sandbox", "selfcheck", "summary", "verify", "colab")
 
 
 def __getattr__(name: str) -> object:
@@ -205,6 +205,20 @@ def __getattr__(name: str) -> object:
 
         return importlib.import_module(f"tfcert.{name}")
     raise AttributeError(f"module 'tfcert' has no attribute {name!r}")
+
+
+def check(notebook: "str | os.PathLike[str] | None" = None, **options: object) -> object:
+    """Grade this assignment notebook as the instructor would; see :func:`tfcert.selfcheck.check`.
+
+    In a cell of the assignment, after saving it: ``tfcert.check()``. It re-runs
+    the saved notebook in the grading sandbox with a progress bar, prints one
+    row per task and graded cell with its points and what to fix, and writes the
+    feedback page to ``feedback/`` beside the notebook. Inside a notebook being
+    graded it does nothing.
+    """
+    from tfcert.selfcheck import check as _check
+
+    return _check(notebook, **options)  # type: ignore[arg-type]
 
 
 def save_history(history: object, model_path: "str | os.PathLike[str]") -> "os.PathLike[str]":

@@ -1,7 +1,9 @@
-"""The ``tfcert`` command: release, demo, grade, report, checklist, lint, doctor, fmt.
+"""The ``tfcert`` command: release, demo, grade, check, progress, report, checklist, lint, doctor, fmt.
 
 Example:
     $ tfcert demo            # the whole pipeline on the embedded data, in build/demo
+    $ tfcert check           # a learner grades the assignment notebook in this folder, as the instructor would
+    $ tfcert progress        # which checklist skills the learner's checks passed, and what to study next
     $ tfcert checklist       # which skills are taught and graded where
     $ tfcert lint            # the course's rules, checked without running anything
 """
@@ -130,6 +132,26 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return _report(crs, args.assignment, outcome)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Grade your own assignment notebook as the instructor's batch would; print the summary, write the feedback."""
+    from tfcert import selfcheck
+
+    try:
+        result = selfcheck.check(args.notebook, course_root=Path(args.course).resolve(), progress=not args.quiet)
+    except selfcheck.CheckError as exc:
+        print(f"tfcert check: {exc}", file=sys.stderr)
+        return 2
+    return 0 if result is None or result.error is None else 1
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Which checklist skills your checked assignments passed, per domain, and what to study next."""
+    from tfcert import selfcheck
+
+    print(selfcheck.progress(Path(args.checks) if args.checks else None, Path(args.course).resolve()))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the class report of one assignment: one HTML page from the gradebook and the graded notebooks."""
     from tfcert import report
@@ -246,6 +268,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade again submissions already graded from the same files (default: resume, skip them)")
     p.add_argument("--no-sandbox", action="store_true", help="run learner code without bubblewrap (trusted code only)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("check", help=cmd_check.__doc__)
+    p.add_argument("notebook", nargs="?", help="your assignment notebook, or its folder (default: the working "
+                   "directory); graded as last saved")
+    p.add_argument("--course", default=str(paths.REPO_ROOT), help="the course's repository (default: this one)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("progress", help=cmd_progress.__doc__)
+    p.add_argument("--course", default=str(paths.REPO_ROOT), help="the course's repository (default: this one)")
+    p.add_argument("--checks", help="where checks are recorded (default: $TFCERT_CHECKS_DIR, else "
+                   "$XDG_DATA_HOME/tfcert/checks)")
+    p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("report", help=cmd_report.__doc__)
     p.add_argument("assignment")

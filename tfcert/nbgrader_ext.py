@@ -13,6 +13,11 @@ the hidden tests and full tracebacks that quote them (jupyter/nbgrader#917).
   a test cell print (an IPython hook that echoes each cell's source, say), and
   whatever a test cell printed could quote the hidden test.
 
+:class:`FeedbackSummary` runs in ``GenerateFeedback`` before it: the page's head
+names each task and graded cell with its points and the sentence that says
+why points were lost (:mod:`tfcert.summary`), in place of nbgrader's list of
+"Test cell" links, rendered by :class:`FeedbackExporter`.
+
 :class:`ResilientExecute` runs in ``Autograde`` in place of nbgrader's ``Execute``:
 a kernel that dies or stops answering costs the cells after it, not the whole
 submission, and each of them says why (:func:`kernel_stop_reason`).
@@ -36,6 +41,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import ensure_async, run_sync
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -44,6 +50,37 @@ from traitlets import Bool, Float, Integer, default
 from tfcert import notebooks, submission
 
 COURSE_ID = "tfcert"
+#: Where the course's nbconvert templates live (the feedback page's: ``feedback.html.j2``).
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+#: A file that :class:`ResilientExecute` rewrites after each cell as ``<cells done> <cells>`` (a progress bar reads it).
+PROGRESS_ENV = "TFCERT_PROGRESS_FILE"
+
+
+def _nbgrader_templates() -> Path:
+    import nbgrader
+
+    return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback page (its ``feedback`` template), headed by the course's summary.
+
+    Set as ``c.GenerateFeedback.exporter_class``: it renders
+    ``tfcert/templates/feedback.html.j2``, which extends nbgrader's page
+    (``nbgrader/feedback/index.html.j2``) and replaces its list of links. Nothing
+    else changes: nbgrader's formgrader keeps its own templates.
+    """
+
+    @default("extra_loaders")
+    def _course_loaders(self) -> list[Any]:
+        from jinja2 import FileSystemLoader, PrefixLoader
+
+        return [PrefixLoader({"tfcert": FileSystemLoader(str(TEMPLATES_DIR)),
+                              "nbgrader": FileSystemLoader(str(_nbgrader_templates()))})]
+
+    @default("template_file")
+    def _course_template(self) -> str:
+        return "tfcert/feedback.html.j2"
 
 
 def open_gradebook(course_root: Path, db_url: str | None = None):
@@ -110,12 +147,50 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
+class FeedbackSummary(Preprocessor):
+    """Put the summary of a graded notebook (:func:`tfcert.summary.summarise`) in the feedback's resources.
+
+    Runs after nbgrader's ``GetGrades`` (which writes each cell's score into its
+    metadata); the course's feedback template shows ``resources["tfcert_summary"]``
+    at the top of the page, styled by ``resources["tfcert_css"]``.
+    """
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from tfcert import summary
+
+        resources["tfcert_summary"] = summary.render_html(summary.summarise(nb))
+        resources["tfcert_css"] = summary.CSS
+        return nb, resources
+
+
 # --- Grading a notebook whose kernel dies ------------------------------------------------------------------
 
 #: What in a cell's outputs says it ran out of memory (Python, C++, glibc, TensorFlow).
 MEMORY_SIGNS = re.compile(r"MemoryError|bad_alloc|Cannot allocate memory|Out of memory|OOM when allocating")
 #: A kernel whose address space reached this share of the sandbox's limit ran out of memory.
 MEMORY_SHARE = 0.9
+
+
+def report_progress(done: int, total: int, environ: Any = os.environ) -> None:
+    """Write ``"<done> <total>"`` to the file :data:`PROGRESS_ENV` names, if any (``tfcert check``'s bar reads it).
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "progress"
+        >>> report_progress(3, 40, {PROGRESS_ENV: str(path)}); path.read_text()
+        '3 40'
+    """
+    target = environ.get(PROGRESS_ENV)
+    if not target:
+        return
+    try:
+        partial = Path(f"{target}.partial")
+        partial.write_text(f"{done} {total}")
+        partial.replace(target)
+    except OSError:
+        pass
 
 
 def _signal_name(number: int) -> str:
@@ -319,6 +394,7 @@ class ResilientExecute(Execute):
             self._sample_memory()
             self._deadline = monotonic() + self.budget if self.budget else None
             for index, cell in enumerate(self.nb.cells):
+                report_progress(index, len(self.nb.cells))
                 started = monotonic()
                 if self._over_budget() and cell.cell_type == "code" and cell.source.strip() \
                         and self.skip_cells_with_tag not in cell.metadata.get("tags", []):
@@ -351,6 +427,7 @@ class ResilientExecute(Execute):
                     stopped = (index, *kernel_stop_reason(None, unresponsive=True, peak_gb=self._peak_kb / 1024**2,
                                                           memory_signs=self._memory_signs(cell), limits=self._limits()))
                     break
+        report_progress(len(self.nb.cells), len(self.nb.cells))
         if stopped is not None:
             self._mark_not_run(*stopped)
         self.set_widgets_metadata()

@@ -150,6 +150,10 @@ class Report:
     distinct_sentences: int = 0
     not_graded: dict[str, str] = field(default_factory=dict)
     generated: str | None = None
+    #: grade_id -> the task it belongs to (:func:`tfcert.summary.cell_tasks`); empty when unknown
+    tasks: dict[str, str] = field(default_factory=dict)
+    #: grade_id -> (the sentence most students got on it, how many got it), for cells some student lost points on
+    cell_sentences: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def submissions(self) -> int:
@@ -350,8 +354,28 @@ def frequent_sentences(failures: Mapping[str, Sequence[tuple[str, str]]],
     return found
 
 
+def sentence_per_cell(failures: Mapping[str, Sequence[tuple[str, str]]]) -> dict[str, tuple[str, int]]:
+    """``grade_id -> (sentence, students)``: the sentence most students read on each failed cell, as their
+    summary shows it (:func:`tfcert.summary.sentence`), ties by sentence.
+
+    Example:
+        >>> sentence_per_cell({"ann": [("t1", "GradingError: too big")], "bob": [("t1", "GradingError: too big")],
+        ...                    "cat": [("t1", "NameError: name 'x' is not defined")]})
+        {'t1': ('too big', 2)}
+    """
+    from tfcert.summary import sentence
+
+    counts: dict[str, dict[str, set[str]]] = {}
+    for student, failed in failures.items():
+        for grade_id, text in failed:
+            counts.setdefault(grade_id, {}).setdefault(sentence(text), set()).add(student)
+    return {grade_id: min(((text, len(who)) for text, who in by_text.items()), key=lambda p: (-p[1], p[0]))
+            for grade_id, by_text in counts.items()}
+
+
 def build_report(scores: Sequence[Score], failures: Mapping[str, Sequence[tuple[str, str]]],
                  skills: Iterable[Skill], assignment: str, *, cells: Mapping[str, float] | None = None,
+                 tasks: Mapping[str, str] | None = None,
                  not_graded: Mapping[str, str] | None = None, pass_mark: float = DEFAULT_PASS_MARK,
                  top: int | None = DEFAULT_TOP_SENTENCES, generated: str | None = None) -> Report:
     """Every summary of the page, from plain values.
@@ -363,6 +387,7 @@ def build_report(scores: Sequence[Score], failures: Mapping[str, Sequence[tuple[
         assignment: its name, the page's title.
         cells: ``grade_id -> points`` of the assignment in notebook order, when known (otherwise
             the cells and points found in ``scores``, in their order).
+        tasks: ``grade_id -> task`` (:func:`tfcert.summary.cell_tasks`), heading the page's summary of tasks.
         not_graded: ``student -> reason`` for submissions that could not be graded.
         pass_mark: share of the assignment's points a student needs to pass.
         top: how many feedback sentences to keep (``None``: all).
@@ -378,7 +403,8 @@ def build_report(scores: Sequence[Score], failures: Mapping[str, Sequence[tuple[
         totals=student_totals(scores, points), cells=cell_summaries(scores, points, skills),
         skills=skill_mastery(scores, skills, points), sentences=frequent_sentences(failures, top),
         distinct_sentences=len({text for failed in failures.values() for _, text in failed}),
-        not_graded=dict(not_graded or {}), generated=generated)
+        not_graded=dict(not_graded or {}), generated=generated, tasks=dict(tasks or {}),
+        cell_sentences=sentence_per_cell(failures))
 
 
 # --------------------------------------------------------------------------- the plots
@@ -604,6 +630,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.88rem; }
 th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--soft); font-weight: 600; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
+tr.task td { background: var(--soft) !important; font-weight: 600; }
 .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .text { overflow-wrap: anywhere; }
 .id { overflow-wrap: normal; }
@@ -632,6 +659,32 @@ def _summary(report: Report) -> str:
             f'<p class="muted">Pass mark: {_e(_pct(report.pass_mark))} of the points '
             f'({_e(_num(report.pass_score))} of {_e(_num(report.max_score))}). A graded cell counts as passed '
             f'with full marks on it.</p></section>')
+
+
+def _tasks_section(report: Report) -> str:
+    """The class's side of the summary each learner's feedback opens with: tasks, their cells, what was lost."""
+    from tfcert.summary import NO_TASK
+
+    rows = []
+    current = None
+    for c in report.cells:
+        task = report.tasks.get(c.grade_id, NO_TASK)
+        if task != current:
+            current = task
+            mine = [x for x in report.cells if report.tasks.get(x.grade_id, NO_TASK) == task]
+            rows.append(f'<tr class="task"><td colspan="4">{_e(task)}</td>'
+                        f'<td class="num">{_e(_num(sum(x.max_score for x in mine)))}</td></tr>')
+        text, count = report.cell_sentences.get(c.grade_id, ("", 0))
+        said = f'{_e(text)} <span class="muted">({_e(count)} of {_e(c.students)})</span>' if text else "–"
+        rows.append(f'<tr><td class="id"><code>{_e(c.grade_id)}</code></td><td class="num">{_pill(c.pass_rate)}</td>'
+                    f'<td class="num">{_e(_num(c.mean_score))}</td><td class="text">{said}</td>'
+                    f'<td class="num">{_e(_num(c.max_score))}</td></tr>')
+    head = ('<thead><tr><th class="id">graded cell</th><th class="num">full marks</th><th class="num">mean</th>'
+            '<th class="text">what most of those who lost points read</th><th class="num">points</th></tr></thead>')
+    return (f'<section id="tasks"><h2>Tasks at a glance</h2><p class="muted">What each learner\'s feedback opens '
+            f'with, summed over the class: every task and graded cell, the share of students with full marks, '
+            f'and the sentence most of the others read.</p><div class="wide"><table id="tasks-table">{head}'
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _distribution_section(report: Report) -> str:
@@ -723,7 +776,7 @@ def render_html(report: Report) -> str:
                      f'{_e(report.assignment)} yet: grade them first (<code>tfcert grade {_e(report.assignment)}'
                      f'</code>).</p>')
     else:
-        parts += [_summary(report), _distribution_section(report), _cells_section(report), _skills_section(report),
+        parts += [_summary(report), _tasks_section(report), _distribution_section(report), _cells_section(report), _skills_section(report),
                   _sentences_section(report), _students_section(report)]
     parts += [_not_graded_section(report), "</main>", "</body>", "</html>", ""]
     return "\n".join(p for p in parts if p)
@@ -752,6 +805,22 @@ def assignment_cells(course_root: Path, assignment: str) -> dict[str, float]:
     return {}
 
 
+def assignment_tasks(course_root: Path, assignment: str) -> dict[str, str]:
+    """``grade_id -> task`` of the assignment's graded cells (empty if its notebook is missing).
+
+    Example:
+        >>> assignment_tasks(paths.REPO_ROOT, "d1_developer_skills")["d1_fix_loss"]
+        'Task 2: Read and fix TensorFlow errors'
+    """
+    from tfcert.summary import cell_tasks
+
+    for directory in ("source", "release"):
+        path = paths.notebook_path(course_root, directory, assignment)
+        if path.exists():
+            return cell_tasks(notebooks.read(path))
+    return {}
+
+
 def write_report(course_root: str | Path, assignment: str, out: str | Path | None = None, *,
                  not_graded: Mapping[str, str] | None = None, pass_mark: float = DEFAULT_PASS_MARK,
                  top: int | None = DEFAULT_TOP_SENTENCES, db_url: str | None = None) -> Path:
@@ -774,7 +843,8 @@ def write_report(course_root: str | Path, assignment: str, out: str | Path | Non
     report = build_report(course.scores(assignment) if handed_in else [],
                           course.failures(assignment) if handed_in else {},
                           course_skills(course_root, assignment), assignment,
-                          cells=assignment_cells(course_root, assignment), not_graded=not_graded,
+                          cells=assignment_cells(course_root, assignment), tasks=assignment_tasks(course_root, assignment),
+                          not_graded=not_graded,
                           pass_mark=pass_mark, top=top, generated=datetime.now().strftime("%Y-%m-%d %H:%M"))
     path = Path(out) if out is not None else course_root / "reports" / f"{assignment}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
