@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tfcert import course, notebooks, paths, sandbox, verify
+from tfcert import course, notebooks, paths, sandbox, summary, verify
 from tfcert.samples import load_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,6 +107,54 @@ class GradedAssignment:
             leaked = [line for line in hidden_lines if line in text]
             assert not leaked, f"feedback for {name} shows hidden test lines: {leaked[:3]}"
 
+
+    def test_feedback_opens_with_a_summary_of_every_task_and_cell(self, graded):
+        """Each page's head names every task and graded cell with the points the gradebook holds and, where points
+        were lost, the sentence to fix it; nbgrader's list of anonymous "Test cell" links is gone."""
+        tasks = summary.cell_tasks(notebooks.read(graded["course"].notebook_path("source", graded["assignment"])))
+        for name, sample in graded["samples"].items():
+            page = graded["feedback"][name]
+            head = page[:page.index('id="notebook"')]
+            assert "Test cell" not in head, name
+            table = head[head.index('class="tfcert-summary"'):]
+            rows = {m.group(1): (html.unescape(re.sub(r"<[^>]+>", "", m.group(2))), m.group(3)) for m in re.finditer(
+                r'<tr class="(?:full|lost)"><td><a href="#[^"]+"><code>([^<]+)</code></a></td>'
+                r'<td class="why">(.*?)</td><td class="pts">([^<]+)</td></tr>', table)}
+            assert list(rows) == list(graded["max"]), name
+            scores = {s.grade_id: s.score for s in graded["scores"] if s.student == name}
+            for grade_id, (said, points) in rows.items():
+                assert points == f"{scores[grade_id]:g} / {graded['max'][grade_id]:g}", (name, grade_id)
+                assert (said == "full marks") == (scores[grade_id] == graded["max"][grade_id]), (name, grade_id, said)
+            said = " ".join(text for text, _ in rows.values())
+            for message in sample.messages:
+                assert message in said, f"the summary of {name}'s feedback lacks {message!r}"
+            for task in dict.fromkeys(tasks.values()):
+                assert f"<td colspan=\"2\">{html.escape(task)}</td>" in table, (name, task)
+
+    def test_feedback_reads_in_chromium_without_scrolling_sideways(self, graded, tmp_path):
+        """The page as a learner opens it: the summary first, every sentence wrapped within the window."""
+        sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package drives the browser")
+        from tfcert import report
+
+        chromium = report.find_chromium()
+        if chromium is None:
+            pytest.skip("no Chromium program on PATH (install Debian's chromium or set TFCERT_CHROMIUM)")
+        lost = [n for n, s in graded["samples"].items() if s.messages] or list(graded["samples"])
+        folder = graded["course"].root / "feedback" / lost[0] / graded["assignment"]
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            try:
+                page = browser.new_page(viewport={"width": 1000, "height": 800})
+                page.goto((folder / f"{graded['assignment']}.html").as_uri(), wait_until="load")
+                top = page.locator("#summary").bounding_box()
+                assert top is not None and top["y"] < 200, "the summary is at the top of the page"
+                wide = page.evaluate("Array.from(document.querySelectorAll('pre, #summary td'))"
+                                     ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 60))")
+                assert wide == [], f"cut off at the right edge: {wide}"
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                page.screenshot(path=str(tmp_path / "feedback.png"))
+            finally:
+                browser.close()
 
     def test_a_broken_submission_is_reported_and_the_batch_goes_on(self, graded):
         assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]

@@ -202,7 +202,7 @@ def render_text(rows: Sequence[CellRow], width: int = 100) -> str:
     return "\n".join(lines)
 
 
-#: The summary's look; every sentence wraps, whatever its length.
+#: The summary's look; every sentence and output wraps, and plots shrink to fit: the page never scrolls sideways.
 CSS = """
 .tfcert-summary { margin: 0.6em 0 0.2em; font-size: 14px; }
 .tfcert-summary table { border-collapse: collapse; width: 100%; table-layout: fixed; }
@@ -215,6 +215,7 @@ CSS = """
 .tfcert-summary tr.full td.why { color: #2e7d4f; }
 .tfcert-summary code { font-size: 12px; }
 div.output_area pre, div.input_area pre, div.highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+div.output_area img, div.output_subarea img { max-width: 100%; height: auto; }
 """
 
 
