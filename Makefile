@@ -44,6 +44,7 @@ bench: $(STAMP)  ## timing and calibration figures for every assignment (many mi
 	$(BIN)/python bench/autograde_one.py
 	$(BIN)/python bench/assignment_timing.py
 	$(BIN)/python bench/grading_throughput.py
+	$(BIN)/python bench/check_vs_grade.py
 	$(BIN)/python bench/datasets.py
 
 clean:

@@ -243,7 +243,7 @@ def check(notebook: str | os.PathLike[str] | None = None, *, course_root: Path =
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result.seconds = time.perf_counter() - started
-    echo(render(result))
+    echo(render(result, width=min(100, shutil.get_terminal_size((100, 24)).columns)))
     if record and result.error is None:
         save_record(result)
     return result
