@@ -96,6 +96,13 @@ def test_a_check_inside_a_graded_notebook_does_nothing(tmp_path, monkeypatch):
     assert said and "skipped" in said[0]
 
 
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_every_assignment_tells_the_learner_how_to_check_it(folder):
+    for assignment in paths.assignments(REPO):
+        cells = {c["id"]: c for c in notebooks.read(paths.notebook_path(REPO, folder, assignment))["cells"]}
+        assert selfcheck.SUBMIT_STEP in notebooks.source_text(cells["submit-md"]), (folder, assignment)
+
+
 def test_progress_from_records_names_what_to_study(tmp_path):
     cells = notebooks.graded_cells(notebooks.read(paths.notebook_path(REPO, "release", D1)))
     scores = {g: [p, p] for g, p in cells.items()}

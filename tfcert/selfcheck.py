@@ -48,6 +48,12 @@ CHECKS_ENV = "TFCERT_CHECKS_DIR"
 #: (a notebook re-creates its models when it runs; the feedback folder is the check's own output).
 SKIPPED_NAMES = {".ipynb_checkpoints", "__pycache__", "feedback", "models"}
 SKIPPED_SUFFIXES = {".pyc", ".keras", ".h5"}
+#: The step of every assignment's "Before you submit" list that points the learner here (Markdown, one place:
+#: the notebook generators use it, and a test holds every assignment's cell to it).
+SUBMIT_STEP = ("Save, then grade it yourself exactly as your instructor will: run `tfcert.check()` in a new cell (or\n"
+               "   `tfcert check` in a terminal in this folder). It re-runs the saved notebook in the grading sandbox, hidden\n"
+               "   tests included, and prints each task's points with the sentence that says what to fix; the same page\n"
+               "   lands in `feedback/`. `tfcert progress` then lists the checklist skills you have passed.")
 
 
 class CheckError(RuntimeError):

@@ -15,6 +15,7 @@ from pathlib import Path
 from assignment_cells import AssignmentCells
 
 from tfcert import HEADER_CELL
+from tfcert.selfcheck import SUBMIT_STEP
 
 ASSIGNMENT = "d4_natural_language_processing"
 OUT = Path(__file__).resolve().parent.parent.parent / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -691,13 +692,14 @@ if not (_cold > 0.95 and _hot < 0.5):
 ### END HIDDEN TESTS
 """)
 
-md("submit-md", """
+md("submit-md", f"""
 ## Before you submit
 
 1. *Kernel → Restart and Run All*, and check every cell runs without an error.
 2. Check that `models/` holds `reviews_lstm.keras`, `complaints_rnn.keras`, `verses_lstm.keras`, their
    `.history.json` files and `verses_vocab.txt`.
-3. Submit the notebook; the grader runs it again from the top, so the files are made anew.
+3. {SUBMIT_STEP}
+4. Submit the notebook; the grader runs it again from the top, so the files are made anew.
 """)
 
 

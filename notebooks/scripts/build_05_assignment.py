@@ -15,6 +15,7 @@ from pathlib import Path
 from assignment_cells import AssignmentCells
 
 from tfcert import HEADER_CELL
+from tfcert.selfcheck import SUBMIT_STEP
 
 ASSIGNMENT = "d5_time_series"
 OUT = Path(__file__).resolve().parent.parent.parent / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -721,12 +722,13 @@ grading.check_forecast(grading.model_report("models/multivariate.keras", dataset
 ### END HIDDEN TESTS
 """, verify=True)
 
-md("submit-md", """
+md("submit-md", f"""
 ## Before you submit
 
 1. *Kernel → Restart and Run All*, and check every cell runs without an error.
 2. Check that `models/` holds `forecaster.keras`, `multivariate.keras` and their `.history.json` files.
-3. Submit the notebook; the grader runs it again from the top, so the files are made anew.
+3. {SUBMIT_STEP}
+4. Submit the notebook; the grader runs it again from the top, so the files are made anew.
 """)
 
 
