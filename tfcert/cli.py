@@ -18,11 +18,12 @@ from pathlib import Path
 
 from tfcert import batch, course, manifest, notebooks, paths
 from tfcert.datasets import DatasetError
+from tfcert.exam.session import ExamError
 from tfcert.samples import SampleError, load_samples
 
 SHOWN_FAILURES = 3
 #: Errors that mean "the course or the command is wrong", reported as one line instead of a traceback.
-COURSE_ERRORS = (course.CourseError, manifest.ManifestError, SampleError, DatasetError, batch.BatchError)
+COURSE_ERRORS = (course.CourseError, manifest.ManifestError, SampleError, DatasetError, batch.BatchError, ExamError)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -150,6 +151,50 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     print(selfcheck.progress(Path(args.checks) if args.checks else None, Path(args.course).resolve()))
     return 0
+
+
+def cmd_exam_start(args: argparse.Namespace) -> int:
+    """Start a mock exam: five problems as Python scripts, with this attempt's data and a clock."""
+    from tfcert.exam import session
+
+    attempt = session.start(args.folder, minutes=args.minutes, seed=args.seed)
+    print((attempt.folder / "README.txt").read_text())
+    print(f"the exam is in {attempt.folder}; open it as a project in PyCharm, or cd there in a terminal")
+    return 0
+
+
+def cmd_exam_grade(args: argparse.Namespace) -> int:
+    """Grade a mock exam attempt: run each script sandboxed, judge its saved model on held-out data, 0-5 each."""
+    import shutil
+
+    from tfcert.exam import grade, session
+
+    attempt = session.load(args.folder)
+    if not args.saved and not attempt.over() and not sandbox_ok(args):
+        return 2
+    if attempt.over() and not args.saved:
+        print(f"{grade.clock_line(attempt)}; the scripts are not run again")
+    started = time.perf_counter()
+    rows = grade.grade(attempt.folder, only=args.problems or None, saved=args.saved,
+                       timeout=args.script_minutes * 60,
+                       on_step=None if args.quiet else lambda step: print(f"... {step}", flush=True))
+    width = min(100, shutil.get_terminal_size((100, 24)).columns)
+    print(grade.render(rows, width=width, footer=f"graded in {time.perf_counter() - started:.0f} s; "
+                       f"{grade.clock_line(attempt)}"))
+    return 0
+
+
+def sandbox_ok(args: argparse.Namespace) -> bool:
+    """True when learner scripts can run in the sandbox (or --no-sandbox was asked for); else say why."""
+    from tfcert import sandbox
+
+    if args.no_sandbox or sandbox.available():
+        if args.no_sandbox:
+            os.environ["TFCERT_SANDBOX"] = "off"
+        return True
+    print(f"tfcert exam grade: the grading sandbox cannot run here: {sandbox.unavailable_reason()} "
+          "(or grade with --no-sandbox, running your own scripts unsandboxed)", file=sys.stderr)
+    return False
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -289,6 +334,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the HTML file to write (default: <course>/reports/<assignment>.html)")
     p.add_argument("--pass-mark", type=float, default=0.6, help="share of the points a pass needs (default 0.6)")
     p.set_defaults(func=cmd_report)
+
+    from tfcert.exam import grade as exam_grade, session as exam_session
+
+    exam = sub.add_parser("exam", help="a mock exam: five problems as Python scripts, timed and graded")
+    exam_sub = exam.add_subparsers(dest="exam_command", required=True)
+    p = exam_sub.add_parser("start", help=cmd_exam_start.__doc__)
+    p.add_argument("--folder", default="tfcert-exam", help="a new or empty folder for the attempt "
+                   "(default: ./tfcert-exam)")
+    p.add_argument("--minutes", type=int, default=exam_session.DEFAULT_MINUTES,
+                   help="the time allowed (default: %(default)s, five hours, as the certificate exam)")
+    p.add_argument("--seed", type=int, help="draw this attempt's variants from this seed (default: a random one; "
+                   "an instructor gives one per learner)")
+    p.set_defaults(func=cmd_exam_start)
+    p = exam_sub.add_parser("grade", help=cmd_exam_grade.__doc__)
+    p.add_argument("problems", nargs="*", help="problem numbers or script names (default: all five)")
+    p.add_argument("--folder", default=".", help="the attempt's folder, or one inside it (default: here)")
+    p.add_argument("--saved", action="store_true",
+                   help="judge the saved .keras files without running the scripts again")
+    p.add_argument("--script-minutes", type=float, default=exam_grade.SCRIPT_TIMEOUT_S / 60,
+                   help="each script's time limit (default: %(default)g minutes)")
+    p.add_argument("--no-sandbox", action="store_true", help="run the scripts without bubblewrap (your own code only)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_exam_grade)
 
     for name, func in (("checklist", cmd_checklist), ("doctor", cmd_doctor)):
         sub.add_parser(name, help=func.__doc__).set_defaults(func=func)

@@ -243,16 +243,20 @@ def batch_root() -> Path:
     return Path(tempfile.gettempdir()) / f"tfcert-grading-{os.getuid()}"
 
 
-def run_sandboxed(command: list[str], workdir: Path, timeout: float,
-                  input_text: str = "") -> subprocess.CompletedProcess[str]:
-    """Run a plain command in the sandbox (no network), in ``workdir``; sandbox off: run it directly."""
+def run_sandboxed(command: list[str], workdir: Path, timeout: float, input_text: str = "",
+                  environ: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a plain command in the sandbox (no network), in ``workdir``; sandbox off: run it directly.
+
+    ``environ`` is the command's environment (default: this process's), the held-out secret always left out.
+    """
     private = Path(tempfile.mkdtemp(prefix="tfcert-sandbox-"))
     try:
         if available():
             command = bwrap_command(command, workdir=workdir, course=find_course_root(workdir), socket_dir=None,
                                     private=private, network=False)
         # The held-out secret stays out of the command's environment, even with the sandbox off.
-        env = {key: value for key, value in os.environ.items() if key not in (SECRET_ENV, SECRET_FILE_ENV)}
+        env = {key: value for key, value in (os.environ if environ is None else environ).items()
+               if key not in (SECRET_ENV, SECRET_FILE_ENV)}
         return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
                               input=input_text, env=env, preexec_fn=_limit_resources)
     finally:
