@@ -45,6 +45,7 @@ bench: $(STAMP)  ## timing and calibration figures for every assignment (many mi
 	$(BIN)/python bench/assignment_timing.py
 	$(BIN)/python bench/grading_throughput.py
 	$(BIN)/python bench/check_vs_grade.py
+	$(BIN)/python bench/exam_references.py
 	$(BIN)/python bench/datasets.py
 
 clean:

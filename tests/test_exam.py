@@ -31,10 +31,9 @@ TFCERT = [sys.executable, "-m", "tfcert.cli"]
 
 
 def install(folder: Path, kind: str, name: str) -> None:
-    """Put a sample solution (samples/exam/<kind>/) into an attempt, with the attempt's variant block."""
-    chosen = problem(name)
-    text = (SAMPLES / kind / chosen.script).read_text()
-    (folder / chosen.script).write_text(session.with_variant(text, chosen, session.load(folder).seed))
+    """Complete an attempt's starter with a sample solution_model() (samples/exam/<kind>/)."""
+    script = folder / problem(name).script
+    script.write_text(session.with_solution(script.read_text(), (SAMPLES / kind / script.name).read_text()))
 
 
 # ----------------------------------------------------------------------------- fast: variants and the folder
@@ -173,9 +172,8 @@ def test_reference_solutions_score_five_of_five_each(graded):
     output, rows, seconds = graded["results"]["reference"]
     assert {name: score for name, (score, _) in rows.items()} == {p.id: 5 for p in PROBLEMS}, output
     assert "total" in output and "25 / 25" in output
-    for item in PROBLEMS:
-        ran = re.search(r"the script ran (\d+) s", rows[item.id][1])
-        assert ran and int(ran.group(1)) <= 120, f"{item.script} trains within two minutes: {rows[item.id][1]}"
+    for item in PROBLEMS:  # each script ran, trained and saved (its time: bench/exam_references.py)
+        assert re.search(r"the script ran \d+ s", rows[item.id][1]), rows[item.id]
     print(f"\nreference attempt graded in {seconds:.0f} s:\n{output}")
 
 

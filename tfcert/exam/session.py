@@ -79,6 +79,25 @@ def with_variant(script: str, problem: Problem, seed: int) -> str:
     return _BLOCK.sub(lambda _: block, script, count=1)
 
 
+SOLUTION_START = "def solution_model()"
+SOLUTION_END = '\n\nif __name__ == "__main__":'
+
+
+def with_solution(starter: str, solution: str) -> str:
+    r"""The starter with its ``solution_model()`` replaced by the one in ``solution`` (a file's text from there on).
+
+    Example:
+        >>> starter = (STARTERS / "p1_regression.py").read_text()
+        >>> done = with_solution(starter, "def solution_model():\n    return build()\n")
+        >>> "    return build()" in done, "raise NotImplementedError" in done, done.endswith(starter[-60:])
+        (True, False, True)
+    """
+    if SOLUTION_START not in solution:
+        raise ExamError(f"the solution has no {SOLUTION_START!r}")
+    start, end = starter.index(SOLUTION_START), starter.index(SOLUTION_END)
+    return starter[:start] + solution[solution.index(SOLUTION_START):].rstrip() + "\n" + starter[end:]
+
+
 README = """\
 tfcert mock exam: five problems, {minutes} minutes from {start} (until {end}).
 

@@ -1,40 +1,8 @@
-"""Mock exam, problem 5 of 5: a time-series forecaster with an MAE threshold.
+"""The reference solution of the mock exam's problem 5: the starter's solution_model(), completed.
 
-data/daily.csv holds a daily series, four years of it: columns day and value.
-Forecast tomorrow's value from the last WINDOW values (below).
-
-Complete solution_model(): read the series, make the windows, build, compile
-and train a Keras model, and return it. The model must
-
-* take the last WINDOW raw values of the series, oldest first: inputs of
-  shape (WINDOW, 1) (or (WINDOW,)); scale inside the model if you scale;
-* output one number, the next day's value: outputs of shape (1,).
-
-The grader runs this file (`python p5_forecast.py` saves the model as
-p5_forecast.keras beside it), reloads the model in a clean process and
-forecasts the days that follow the file, one day at a time, from the true
-values before each. 5 points when its mean absolute error is at most
-TARGET_RATIO times that of the naive forecast (tomorrow = today) on the same
-days; fewer the further it falls short.
+Only the function: tfcert.exam.session.with_solution puts it into an attempt's starter
+(tfcert/exam/starters/p5_forecast.py), whose imports and constants it uses.
 """
-
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from pathlib import Path
-
-import numpy as np
-import tensorflow as tf
-import keras
-
-# ---- this attempt's variant (written by `tfcert exam start`; the grader keeps its own copy) ----
-WINDOW = 30  # the model takes the last WINDOW values, shape (WINDOW, 1)
-TARGET_RATIO = 0.87  # held-out MAE at most this times the naive forecast's (tomorrow = today)
-# ---- end of the variant ----
-
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
 
 
 def solution_model() -> keras.Model:
@@ -62,8 +30,3 @@ def solution_model() -> keras.Model:
     print("validation MAE:", np.mean(np.abs(model.predict(windows[cut:], verbose=0)[:, 0] - labels[cut:])),
           "target:", TARGET_RATIO * naive)
     return model
-
-
-if __name__ == "__main__":
-    model = solution_model()
-    model.save(HERE / "p5_forecast.keras")
