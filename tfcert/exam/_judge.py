@@ -20,10 +20,10 @@ from tfcert import quiet_tensorflow
 MARKER = "TFCERT-EXAM "
 
 
-def judge_one(problem_id: str, path: Path, seed: int) -> dict[str, Any]:
+def judge_one(problem_id: str, path: Path, seed: int, variant: dict[str, Any]) -> dict[str, Any]:
     """One problem's result as a dictionary; every failure becomes a sentence and 0 points, never a crash."""
     from tfcert._probe import _check_file, _first_line
-    from tfcert.exam.problems import ModelMismatch, problem, variants
+    from tfcert.exam.problems import ModelMismatch, problem
 
     chosen = problem(problem_id)
     problem_text = _check_file(path)
@@ -37,7 +37,7 @@ def judge_one(problem_id: str, path: Path, seed: int) -> dict[str, Any]:
         return {"score": 0, "measured": "", "sentence": f"{path.name} could not be loaded ({type(exc).__name__}: "
                 f"{_first_line(exc)}): save it again with model.save and check that it reloads"}
     try:
-        result = chosen.judge(model, variants(seed)[chosen.id], seed)
+        result = chosen.judge(model, variant, seed)
     except ModelMismatch as exc:
         return {"score": 0, "measured": "", "sentence": str(exc)}
     except Exception as exc:
@@ -51,7 +51,11 @@ def judge_one(problem_id: str, path: Path, seed: int) -> dict[str, Any]:
 def main() -> int:
     request = json.loads(sys.stdin.read())
     quiet_tensorflow()
-    results = {name: judge_one(name, Path(path), int(request["seed"])) for name, path in request["models"].items()}
+    from tfcert.exam.problems import variants
+
+    seed = int(request["seed"])
+    chosen = variants(seed)  # drawn once for every model judged
+    results = {name: judge_one(name, Path(path), seed, chosen[name]) for name, path in request["models"].items()}
     print(MARKER + json.dumps(results), flush=True)
     return 0
 

@@ -47,7 +47,8 @@ from tfcert.exam.session import Attempt, clock_text, load
 #: Each script's time limit, seconds (the references train in well under two minutes on a 2-core CPU).
 SCRIPT_TIMEOUT_S = float(os.environ.get("TFCERT_EXAM_SCRIPT_TIMEOUT_S", "900"))
 JUDGE_TIMEOUT_S = 600
-#: Variables a script never gets: Keras's epoch cap (it would fake a short training) and the held-out secret.
+#: Variables a script never gets: Keras's epoch cap (it would fake a short training) and the grader's budget
+#: (run_sandboxed leaves the held-out secret out of every command).
 DROPPED_ENV = ("KERAS_MAX_EPOCHS", "TFCERT_GRADING_BUDGET_S")
 
 #: Runs a learner's script as ``__main__`` with ``tfcert`` refused at import; ``python -I -c RUNNER script``.
@@ -180,18 +181,18 @@ def grade(folder: str | os.PathLike[str], only: list[str] | None = None, saved: 
     attempt = load(folder)
     chosen = [problem(name) for name in only] if only else list(PROBLEMS)
     judge_saved = saved or attempt.over(now)
-    failed: dict[str, tuple[str, float | None]] = {}
+    ran: dict[str, tuple[str, float | None]] = {}  # problem -> (why it scores 0, or ""; seconds)
     to_judge: dict[str, Path] = {}
     for item in chosen:
         model = attempt.folder / item.model_file
         if judge_saved:
             if not model.exists():
-                failed[item.id] = (f"no {item.model_file} in the exam folder: run {item.script} to train and save it"
+                ran[item.id] = (f"no {item.model_file} in the exam folder: run {item.script} to train and save it"
                                    + ("" if not attempt.over(now) else " (too late now: the clock has run out)"), None)
             elif model.stat().st_mtime > attempt.deadline:
                 when = time.strftime("%H:%M", time.localtime(model.stat().st_mtime))
                 end = time.strftime("%H:%M", time.localtime(attempt.deadline))
-                failed[item.id] = (f"{item.model_file} was saved at {when}, after the clock ran out at {end}: "
+                ran[item.id] = (f"{item.model_file} was saved at {when}, after the clock ran out at {end}: "
                                    "it does not count", None)
             else:
                 to_judge[item.id] = model
@@ -200,16 +201,16 @@ def grade(folder: str | os.PathLike[str], only: list[str] | None = None, saved: 
             on_step(f"running {item.script}")
         sentence, seconds = run_script(attempt.folder, item, timeout)
         if sentence:
-            failed[item.id] = (sentence, seconds)
+            ran[item.id] = (sentence, seconds)
         else:
-            failed[item.id] = ("", seconds)
+            ran[item.id] = ("", seconds)
             to_judge[item.id] = model
     if on_step and to_judge:
         on_step(f"judging {len(to_judge)} saved model(s) in a clean process")
     judged = judge_models(attempt, to_judge)
     rows = []
     for item in chosen:
-        sentence, seconds = failed.get(item.id, ("", None))
+        sentence, seconds = ran.get(item.id, ("", None))
         if item.id in judged:
             result = judged[item.id]
             rows.append(ProblemResult(item.id, int(result["score"]), result["measured"], result["sentence"], seconds))
