@@ -3,6 +3,10 @@
 One scratch course per assignment; every sample in samples/<assignment>/ is
 submitted as a learner would hand it in, plus a broken file, and graded in one
 batch. The sample files say what each should lose and which message it must see.
+The reference answers every task; each mistake is handed in focused: only the
+tasks it is about (and those they need) are answered, the others stay blank and
+must score 0, so a batch re-executes each task's training once per sample that
+is about it, not once per sample.
 Then what the re-executed samples saved is handed in to a second course and
 graded exam style, from the files alone: the two modes must agree on every
 check that judges files.
@@ -21,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tfcert import course, notebooks, paths, sandbox, summary, verify
-from tfcert.samples import load_samples
+from tfcert.samples import focus_sections, graded_in, load_samples
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = paths.assignments(REPO)
@@ -48,12 +52,13 @@ class GradedAssignment:
         source = notebooks.read(crs.notebook_path("source", assignment))
         samples = load_samples(assignment, crs.root)
         for name, sample in samples.items():
-            crs.submit_sample(name, assignment, sample)
+            crs.submit_sample(name, assignment, sample, focused=True)
         crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
         order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
         outcome = crs.autograde(assignment, order, progress=False, workers=WORKERS)
         feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
-        return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome,
+        answered = {name: graded_in(source, focus_sections(source, sample)) for name, sample in samples.items()}
+        return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome, "answered": answered,
                 "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
 
     def test_committed_release_is_what_nbgrader_generates(self, graded):
@@ -70,7 +75,7 @@ class GradedAssignment:
         for name, sample in graded["samples"].items():
             assert graded["outcome"][name] is None, f"{name} was not graded: {graded['outcome'][name]}"
             got = {s.grade_id: s.score for s in graded["scores"] if s.student == name}
-            want = sample.expected_scores(graded["max"])
+            want = sample.expected_scores(graded["max"], graded["answered"][name])
             mismatches += [f"{name}: {g} scored {got.get(g)}, expected {w}" for g, w in want.items() if got.get(g) != w]
         assert not mismatches, "\n".join(mismatches)
 

@@ -120,13 +120,15 @@ class Course:
         path.write_text(nb if isinstance(nb, str) else notebooks.normalised_text(nb))
         return path
 
-    def submit_sample(self, student: str, assignment: str, sample: str | samples.Sample) -> Path:
-        """Hand in a sample submission (this course's ``samples/<assignment>/<sample>.yml``) built on its release."""
+    def submit_sample(self, student: str, assignment: str, sample: str | samples.Sample,
+                      focused: bool = False) -> Path:
+        """Hand in a sample submission (this course's ``samples/<assignment>/<sample>.yml``) built on its release;
+        ``focused``: only the tasks the sample's mistake is about are answered (:func:`samples.focus_sections`)."""
         if isinstance(sample, str):
             sample = samples.load_samples(assignment, self.root)[sample]
         source = notebooks.read(self.notebook_path("source", assignment))
         release = notebooks.read(self.notebook_path("release", assignment))
-        return self.submit(student, assignment, samples.build_submission(source, release, sample))
+        return self.submit(student, assignment, samples.build_submission(source, release, sample, focused=focused))
 
     def submit_files(self, student: str, assignment: str, files: dict[str, bytes]) -> Path:
         """Hand in a folder of files (relative path -> bytes) for ``student``, as exam-style grading expects them."""

@@ -6,6 +6,12 @@ otherwise every solution cell gets the reference solution and ``replace``
 swaps in other code by cell id. ``lose`` says which graded cells lose how many
 points (or ``all``), ``messages`` the sentences the feedback must show.
 
+A mistake can be handed in *focused* (:func:`focus_sections`): only the
+sections (``##`` headings) that its replacements and lost points are in get
+solutions, with the sections whose solutions they use; the other tasks stay as
+released and score 0. The reference's full run already shows those tasks
+working, so a test re-executes each mistake's own tasks only.
+
 Example:
     >>> samples = load_samples("d1_developer_skills")
     >>> samples["reference"].lose, samples["blank"].blank
@@ -14,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +49,15 @@ class Sample:
     lose: dict[str, float] | str = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
-    def expected_scores(self, max_points: dict[str, float]) -> dict[str, float]:
-        """``grade_id -> expected score`` for this sample.
+    def expected_scores(self, max_points: dict[str, float], run: set[str] | None = None) -> dict[str, float]:
+        """``grade_id -> expected score`` for this sample; ``run``: the graded cells of a focused hand-in (the
+        others were left blank and score 0), None when every task was answered.
 
         Example:
             >>> Sample("s", "a mistake", lose={"t1": 1}).expected_scores({"t1": 2, "t2": 1})
             {'t1': 1.0, 't2': 1.0}
+            >>> Sample("s", "a mistake", lose={"t1": 1}).expected_scores({"t1": 2, "t2": 1}, run={"t1"})
+            {'t1': 1.0, 't2': 0.0}
         """
         if self.lose == "all":
             return {grade_id: 0.0 for grade_id in max_points}
@@ -54,7 +65,8 @@ class Sample:
         unknown = set(self.lose) - set(max_points)
         if unknown:
             raise SampleError(f"sample {self.name}: unknown grade ids {sorted(unknown)}")
-        return {g: points - float(self.lose.get(g, 0)) for g, points in max_points.items()}
+        return {g: points - float(self.lose.get(g, 0)) if run is None or g in run else 0.0
+                for g, points in max_points.items()}
 
 
 def reference_source(source: str) -> str:
@@ -112,17 +124,120 @@ def problems(assignment: str, source_nb: dict[str, Any], root: Path = REPO_ROOT)
     return found
 
 
-def build_submission(source_nb: dict[str, Any], release_nb: dict[str, Any], sample: Sample) -> dict[str, Any]:
+def sections(nb: dict[str, Any]) -> dict[str, str]:
+    """``cell id -> section``: the last ``##`` heading at or above each cell ('' before the first).
+
+    Example:
+        >>> sections({"cells": [{"id": "a", "cell_type": "code", "source": "x = 1"},
+        ...     {"id": "b", "cell_type": "markdown", "source": "## Task 1: Fit\\n### Detail"},
+        ...     {"id": "c", "cell_type": "code", "source": "fit()"}]})
+        {'a': '', 'b': 'Task 1: Fit', 'c': 'Task 1: Fit'}
+    """
+    found, current = {}, ""
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in notebooks.source_text(cell).splitlines():
+                if line.startswith("## "):
+                    current = line[3:].strip()
+        found[cell["id"]] = current
+    return found
+
+
+def defined_names(source: str) -> set[str]:
+    """The names a cell's top level binds (functions, classes, assignments, imports); empty if it does not parse.
+
+    Example:
+        >>> sorted(defined_names("import os\\nA, b = 1, 2\\ndef f(x):\\n    y = x\\nclass C: pass"))
+        ['A', 'C', 'b', 'f', 'os']
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def used_names(source: str) -> set[str]:
+    """Every identifier in a cell's text, comments and shell lines included: more than it uses, never less.
+
+    Example:
+        >>> sorted(used_names("!python {SCRIPT} # see fit()"))
+        ['SCRIPT', 'fit', 'python', 'see']
+    """
+    return set(re.findall(r"[A-Za-z_]\w*", source))
+
+
+def focus_sections(source_nb: dict[str, Any], sample: Sample) -> set[str] | None:
+    """The sections a focused hand-in of ``sample`` answers; None when it must answer them all.
+
+    They are the sections of the cells it replaces and of the graded cells where it loses points, and then, again
+    and again, every section whose solution cells define a name that the code of the chosen sections mentions. A
+    blank sample, the reference (it replaces nothing) and a sample that loses everything answer every section.
+
+    Example:
+        >>> nb = {"cells": [
+        ...     {"id": "h1", "cell_type": "markdown", "source": "## Task 1"},
+        ...     {"id": "s1", "cell_type": "code", "source": "def load(): ...", "metadata": {"nbgrader": {"solution": True}}},
+        ...     {"id": "h2", "cell_type": "markdown", "source": "## Task 2"},
+        ...     {"id": "s2", "cell_type": "code", "source": "def fit(): load()", "metadata": {"nbgrader": {"solution": True}}},
+        ...     {"id": "h3", "cell_type": "markdown", "source": "## Task 3"},
+        ...     {"id": "s3", "cell_type": "code", "source": "def plot(): ...", "metadata": {"nbgrader": {"solution": True}}}]}
+        >>> sorted(focus_sections(nb, Sample("s", "a mistake in task 2", replace={"s2": "def fit(): load(); 1"})))
+        ['Task 1', 'Task 2']
+    """
+    if sample.blank or not sample.replace or not isinstance(sample.lose, dict):
+        return None
+    section_of = sections(source_nb)
+    grade_ids = {notebooks.nbgrader_meta(c)["grade_id"]: c["id"] for c in source_nb["cells"] if notebooks.is_graded(c)}
+    chosen = {section_of[i] for i in sample.replace if i in section_of}
+    chosen |= {section_of[grade_ids[g]] for g in sample.lose if g in grade_ids}
+    definers = [(section_of[c["id"]], defined_names(reference_source(notebooks.source_text(c))))
+                for c in source_nb["cells"] if notebooks.is_solution(c)]
+    while True:
+        mentioned = set().union(*(used_names(notebooks.source_text(c)) for c in source_nb["cells"]
+                                  if c["cell_type"] == "code" and section_of[c["id"]] in chosen),
+                                *(used_names(sample.replace[i]) for i in sample.replace))
+        needed = {section for section, names in definers if section not in chosen and names & mentioned}
+        if not needed:
+            return chosen
+        chosen |= needed
+
+
+def graded_in(source_nb: dict[str, Any], chosen: set[str] | None) -> set[str] | None:
+    """The grade ids of the graded cells in the ``chosen`` sections (None: all of them, as ``chosen``)."""
+    if chosen is None:
+        return None
+    section_of = sections(source_nb)
+    return {notebooks.nbgrader_meta(c)["grade_id"] for c in source_nb["cells"]
+            if notebooks.is_graded(c) and section_of[c["id"]] in chosen}
+
+
+def build_submission(source_nb: dict[str, Any], release_nb: dict[str, Any], sample: Sample,
+                     focused: bool = False) -> dict[str, Any]:
     """The notebook a learner would hand in for ``sample``.
 
     Starts from the released notebook (what a learner receives); unless the
     sample is blank, fills each solution cell with the reference solution and
-    then applies the sample's replacements (cell id -> new source).
+    then applies the sample's replacements (cell id -> new source). ``focused``:
+    only the solution cells of :func:`focus_sections` are filled; the others
+    stay as released.
     """
     nb = notebooks.normalise(release_nb)
     if sample.blank:
         return nb
-    reference = {c["id"]: reference_source(c["source"]) for c in source_nb["cells"] if notebooks.is_solution(c)}
+    chosen = focus_sections(source_nb, sample) if focused else None
+    section_of = sections(source_nb)
+    reference = {c["id"]: reference_source(c["source"]) for c in source_nb["cells"]
+                 if notebooks.is_solution(c) and (chosen is None or section_of[c["id"]] in chosen)}
     ids = {c["id"] for c in nb["cells"]}
     missing = set(sample.replace) - ids
     if missing:

@@ -1,0 +1,76 @@
+"""Sample submissions handed in focused: only the tasks a mistake is about are answered.
+
+The end-to-end grading (test_autograde.py) hands every mistake in focused, so
+these checks, which run nothing, guard what that relies on: the focus holds the
+tasks the mistake touches and loses points in, and every task whose solution
+code they use; the other tasks are handed in exactly as released.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfcert import notebooks, paths, samples
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = paths.assignments(REPO)
+
+
+def _notebooks(assignment: str) -> tuple[dict, dict]:
+    return (notebooks.read(REPO / "source" / assignment / f"{assignment}.ipynb"),
+            notebooks.read(REPO / "release" / assignment / f"{assignment}.ipynb"))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_focused_hand_in_answers_its_tasks_and_leaves_the_rest_as_released(assignment):
+    source, release = _notebooks(assignment)
+    section_of = samples.sections(source)
+    released = {c["id"]: c["source"] for c in release["cells"]}
+    for name, sample in samples.load_samples(assignment, REPO).items():
+        chosen = samples.focus_sections(source, sample)
+        focused = samples.build_submission(source, release, sample, focused=True)
+        whole = samples.build_submission(source, release, sample)
+        if chosen is None:
+            assert focused == whole, f"{name} answers every task either way"
+            continue
+        assert {section_of[i] for i in sample.replace} <= chosen, name
+        lost = samples.graded_in(source, chosen)
+        assert set(sample.lose) <= lost, f"{name}: every cell that loses points is in the focus"
+        for cell, full in zip(focused["cells"], whole["cells"]):
+            if section_of[cell["id"]] in chosen:
+                assert cell["source"] == full["source"], (name, cell["id"])
+            else:
+                assert cell["source"] == released[cell["id"]], f"{name}: {cell['id']} is handed in as released"
+
+
+def test_a_task_that_calls_another_tasks_solution_brings_it_along():
+    """D3's binary classifier (task 3) reads its photographs with task 2's ``keras_batches``: a mistake in task 3
+    alone must answer task 2 too, or the classifier would never train."""
+    assignment = "d3_image_classification"
+    source, release = _notebooks(assignment)
+    sample = samples.load_samples(assignment, REPO)["dense_network"]
+    section_of = samples.sections(source)
+    touched = {section_of[i] for i in sample.replace}
+    chosen = samples.focus_sections(source, sample)
+    assert len(touched) == 1 and chosen is not None
+    extra = chosen - touched
+    assert extra and all("fixed-size batches" in s for s in extra), chosen
+    nb = samples.build_submission(source, release, sample, focused=True)
+    batches = next(c for c in nb["cells"] if c["id"] == "keras-batches")
+    assert "NotImplementedError" not in batches["source"]
+
+
+def test_expected_scores_of_a_focused_hand_in():
+    sample = samples.Sample("s", "a mistake", replace={"x": "..."}, lose={"t1": 1})
+    assert sample.expected_scores({"t1": 2, "t2": 1, "t3": 3}, run={"t1", "t2"}) == {"t1": 1.0, "t2": 1.0, "t3": 0.0}
+    assert sample.expected_scores({"t1": 2, "t2": 1}) == {"t1": 1.0, "t2": 1.0}
+
+
+def test_the_reference_and_the_blank_are_never_focused():
+    source, _ = _notebooks("d1_developer_skills")
+    loaded = samples.load_samples("d1_developer_skills", REPO)
+    assert samples.focus_sections(source, loaded["reference"]) is None
+    assert samples.focus_sections(source, loaded["blank"]) is None
+    assert samples.graded_in(source, None) is None
