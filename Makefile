@@ -46,6 +46,7 @@ bench: $(STAMP)  ## timing and calibration figures for every assignment (many mi
 	$(BIN)/python bench/grading_throughput.py
 	$(BIN)/python bench/check_vs_grade.py
 	$(BIN)/python bench/exam_references.py
+	$(BIN)/python bench/focused_samples.py
 	$(BIN)/python bench/datasets.py
 
 clean:

@@ -74,3 +74,17 @@ def test_the_reference_and_the_blank_are_never_focused():
     assert samples.focus_sections(source, loaded["reference"]) is None
     assert samples.focus_sections(source, loaded["blank"]) is None
     assert samples.graded_in(source, None) is None
+
+
+def test_data_another_task_loads_through_its_solution_brings_that_task_along():
+    """D2's callback (task 3) is shown stopping a run on the tumour table that task 1's given cell loads with the
+    learner's ``load_table``: a mistake in the callback must answer task 1 too, or the run never starts and the
+    sentence about where training should have stopped is never reached."""
+    assignment = "d2_neural_networks"
+    source, _ = _notebooks(assignment)
+    section_of = samples.sections(source)
+    sample = samples.load_samples(assignment, REPO)["helpers_and_endless_callback"]
+    chosen = samples.focus_sections(source, sample)
+    assert any(name.startswith("Task 1:") for name in chosen), chosen
+    assert not any(name.startswith("Task 4:") for name in chosen), "nothing there is read: the overfitting task stays blank"
+    assert {section_of[i] for i in sample.replace} < chosen

@@ -166,47 +166,75 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
-def used_names(source: str) -> set[str]:
-    """Every identifier in a cell's text, comments and shell lines included: more than it uses, never less.
+def free_names(source: str) -> set[str]:
+    """The names a cell reads and never binds itself, the ``{names}`` of its shell lines (``!``) included.
+
+    A cell that does not parse as Python gives every identifier in it: more than it reads, never less.
 
     Example:
-        >>> sorted(used_names("!python {SCRIPT} # see fit()"))
-        ['SCRIPT', 'fit', 'python', 'see']
+        >>> sorted(free_names("def f(x):\\n    y = x + SCALE\\n    return y\\nprint(f(data))\\n!python {SCRIPT}"))
+        ['SCALE', 'SCRIPT', 'data', 'print']
     """
-    return set(re.findall(r"[A-Za-z_]\w*", source))
+    lines = source.splitlines()
+    shell = [line for line in lines if line.lstrip().startswith(("!", "%"))]
+    braced = {name for line in shell for group in re.findall(r"\{([^}]*)\}", line)
+              for name in re.findall(r"[A-Za-z_]\w*", group)}
+    try:
+        tree = ast.parse("\n".join("" if line in shell else line for line in lines))
+    except SyntaxError:
+        return set(re.findall(r"[A-Za-z_]\w*", source))
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return (read - bound) | braced
 
 
 def focus_sections(source_nb: dict[str, Any], sample: Sample) -> set[str] | None:
     """The sections a focused hand-in of ``sample`` answers; None when it must answer them all.
 
     They are the sections of the cells it replaces and of the graded cells where it loses points, and then, again
-    and again, every section whose solution cells define a name that the code of the chosen sections mentions. A
-    blank sample, the reference (it replaces nothing) and a sample that loses everything answer every section.
+    and again, every other section with a solution cell whose code defines a name that the chosen sections read and
+    define nowhere themselves (a given cell of another task that loads data through that task's solution counts;
+    what the sections without solution cells define is always there). A blank sample, the reference (it replaces
+    nothing) and a sample that loses everything answer every section.
 
     Example:
         >>> nb = {"cells": [
         ...     {"id": "h1", "cell_type": "markdown", "source": "## Task 1"},
         ...     {"id": "s1", "cell_type": "code", "source": "def load(): ...", "metadata": {"nbgrader": {"solution": True}}},
+        ...     {"id": "g1", "cell_type": "code", "source": "data = load()"},
         ...     {"id": "h2", "cell_type": "markdown", "source": "## Task 2"},
-        ...     {"id": "s2", "cell_type": "code", "source": "def fit(): load()", "metadata": {"nbgrader": {"solution": True}}},
+        ...     {"id": "s2", "cell_type": "code", "source": "def fit(): ...", "metadata": {"nbgrader": {"solution": True}}},
+        ...     {"id": "g2", "cell_type": "code", "source": "fit(data)"},
         ...     {"id": "h3", "cell_type": "markdown", "source": "## Task 3"},
         ...     {"id": "s3", "cell_type": "code", "source": "def plot(): ...", "metadata": {"nbgrader": {"solution": True}}}]}
-        >>> sorted(focus_sections(nb, Sample("s", "a mistake in task 2", replace={"s2": "def fit(): load(); 1"})))
+        >>> sorted(focus_sections(nb, Sample("s", "a mistake in task 2", replace={"s2": "def fit(d): return 1"})))
         ['Task 1', 'Task 2']
     """
     if sample.blank or not sample.replace or not isinstance(sample.lose, dict):
         return None
     section_of = sections(source_nb)
     grade_ids = {notebooks.nbgrader_meta(c)["grade_id"]: c["id"] for c in source_nb["cells"] if notebooks.is_graded(c)}
+    code = {c["id"]: sample.replace.get(c["id"], reference_source(notebooks.source_text(c)))
+            for c in source_nb["cells"] if c["cell_type"] == "code"}
+    answerable = {section_of[c["id"]] for c in source_nb["cells"] if notebooks.is_solution(c)}
+    always = set().union(*(defined_names(text) for i, text in code.items() if section_of[i] not in answerable))
     chosen = {section_of[i] for i in sample.replace if i in section_of}
     chosen |= {section_of[grade_ids[g]] for g in sample.lose if g in grade_ids}
-    definers = [(section_of[c["id"]], defined_names(reference_source(notebooks.source_text(c))))
-                for c in source_nb["cells"] if notebooks.is_solution(c)]
     while True:
-        mentioned = set().union(*(used_names(notebooks.source_text(c)) for c in source_nb["cells"]
-                                  if c["cell_type"] == "code" and section_of[c["id"]] in chosen),
-                                *(used_names(sample.replace[i]) for i in sample.replace))
-        needed = {section for section, names in definers if section not in chosen and names & mentioned}
+        inside = [text for i, text in code.items() if section_of[i] in chosen]
+        wanted = set().union(*map(free_names, inside)) - set().union(*map(defined_names, inside)) - always
+        needed = {section_of[i] for i, text in code.items()
+                  if section_of[i] in answerable - chosen and defined_names(text) & wanted}
         if not needed:
             return chosen
         chosen |= needed
