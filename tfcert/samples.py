@@ -227,14 +227,16 @@ def focus_sections(source_nb: dict[str, Any], sample: Sample) -> set[str] | None
     code = {c["id"]: sample.replace.get(c["id"], reference_source(notebooks.source_text(c)))
             for c in source_nb["cells"] if c["cell_type"] == "code"}
     answerable = {section_of[c["id"]] for c in source_nb["cells"] if notebooks.is_solution(c)}
-    always = set().union(*(defined_names(text) for i, text in code.items() if section_of[i] not in answerable))
+    defines = {i: defined_names(text) for i, text in code.items()}  # each cell parsed once, not once per round
+    reads = {i: free_names(text) for i, text in code.items()}
+    always = set().union(*(names for i, names in defines.items() if section_of[i] not in answerable))
     chosen = {section_of[i] for i in sample.replace if i in section_of}
     chosen |= {section_of[grade_ids[g]] for g in sample.lose if g in grade_ids}
     while True:
-        inside = [text for i, text in code.items() if section_of[i] in chosen]
-        wanted = set().union(*map(free_names, inside)) - set().union(*map(defined_names, inside)) - always
-        needed = {section_of[i] for i, text in code.items()
-                  if section_of[i] in answerable - chosen and defined_names(text) & wanted}
+        inside = [i for i in code if section_of[i] in chosen]
+        wanted = set().union(*(reads[i] for i in inside)) - set().union(*(defines[i] for i in inside)) - always
+        needed = {section_of[i] for i, names in defines.items()
+                  if section_of[i] in answerable - chosen and names & wanted}
         if not needed:
             return chosen
         chosen |= needed
