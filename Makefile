@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test test-fast lint lab release checklist bench clean
+.PHONY: demo test test-all test-fast lint lab release checklist bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,17 @@ demo: $(STAMP)  ## release, grade three sample submissions, print the grades, wr
 # is a class of its own, and they come first (collection order: the heaviest work starts first).
 TEST_PROCESSES ?= 2
 
-test: $(STAMP)  ## the whole test suite, nbgrader and notebooks included (the slowest tests listed at the end)
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder --durations=15
+# Two tiers (tests/matrix.py): `make test` grades every assignment's reference, blank and security samples, and the
+# full sample matrix of each assignment changed since its last green `make test-all` (tests/matrix-record.json);
+# `make test-all` grades every matrix and rewrites the record of each that passes. Both keep JUnit XML in
+# build/test-results/ for bench/test_durations.py.
+PYTEST = $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder --durations=15
+
+test: $(STAMP)  ## the test suite in its every-run tier, plus the full matrix of what changed (the slowest tests listed at the end)
+	$(PYTEST) --junitxml=build/test-results/test.xml
+
+test-all: $(STAMP)  ## every sample of every assignment, every exam solution; rewrites tests/matrix-record.json when green
+	TFCERT_TEST_MATRIX=all $(PYTEST) --junitxml=build/test-results/test-all.xml
 
 test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder -m "not slow"

@@ -8,6 +8,7 @@ epochs, in the environment of the kernels it starts.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,115 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+# --------------------------------------------------------------------------------------------- the two tiers
+# Every run grades each assignment's reference, blank and security samples; a test marked ``matrix(name)`` belongs to
+# the full sample matrix of ``name`` (an assignment, or ``exam``) and runs only when that matrix is chosen
+# (tests/matrix.py: stale since its last green full run, or TFCERT_TEST_MATRIX=all). ``grades(name)`` marks a test
+# whose outcome counts for ``name``'s record; ``make test-all`` rewrites the record of each matrix whose tests all
+# passed. The other tests run in every ``make test``, so a failure among them needs no record to be seen again.
+import matrix  # noqa: E402  (tests/matrix.py, beside this file)
+
+FULL_MATRICES: list[str] = matrix.chosen()
+
+
+def matrix_runs(name: str) -> bool:
+    """Whether this run grades ``name``'s full sample matrix."""
+    return name in FULL_MATRICES
+
+
+def _grades(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("matrix") or item.get_closest_marker("grades")
+    return marker.args[0] if marker else None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    setting = os.environ.get(matrix.ENV, "auto")
+    if setting.strip().lower() == "all":
+        return ["full sample matrix: every assignment and the exam (make test-all: the record is rewritten for each "
+                "that passes)"]
+    if not FULL_MATRICES:
+        return ["full sample matrix: none (every assignment's reference, blank and security samples; "
+                f"{matrix.ENV}={setting})"]
+    return [f"full sample matrix: {', '.join(FULL_MATRICES)}, changed since its last green make test-all "
+            "(tests/matrix-record.json); the others: reference, blank and security samples"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, dropped = [], []
+    for item in items:
+        name = _grades(item)
+        if name:
+            item.user_properties.append(("grades", name))
+        (dropped if item.get_closest_marker("matrix") and not matrix_runs(name) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+class _Tally:
+    """Per matrix name (and '' for the rest): tests passed, failed, and process-seconds, from the reports."""
+
+    def __init__(self) -> None:
+        self.passed: dict[str, int] = {}
+        self.failed: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}
+        self.matrix_seconds: dict[str, float] = {}
+
+    def add(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        name = props.get("grades", "")
+        self.seconds[name] = self.seconds.get(name, 0.0) + report.duration
+        if "matrix" in report.keywords:
+            self.matrix_seconds[name] = self.matrix_seconds.get(name, 0.0) + report.duration
+        if report.failed:
+            self.failed[name] = self.failed.get(name, 0) + 1
+        elif report.when == "call" and report.passed:
+            self.passed[name] = self.passed.get(name, 0) + 1
+
+
+_TALLY = _Tally()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _TALLY.add(report)
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    """Whether this run is the whole suite (no paths, -k or -m chosen), the only kind that may rewrite the record."""
+    return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
+            and not config.option.markexpr and not config.option.lf)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or FULL_MATRICES != matrix.MATRICES or not _whole_suite(config):
+        return
+    passed = {name: {"tests": _TALLY.passed[name], "process_minutes": round(_TALLY.seconds.get(name, 0) / 60, 1)}
+              for name in matrix.MATRICES if _TALLY.passed.get(name) and not _TALLY.failed.get(name)}
+    if passed:
+        matrix.write(passed)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    total = sum(_TALLY.seconds.values())
+    if not total:
+        return
+    in_matrix = sum(_TALLY.matrix_seconds.values())
+    write = terminalreporter.write_line
+    terminalreporter.section("where the time went (process-minutes; bench/test_durations.py for more)")
+    write(f"every run (reference, blank, security samples, everything else): {(total - in_matrix) / 60:.1f}")
+    for name in matrix.MATRICES:
+        if name in _TALLY.matrix_seconds:
+            write(f"full sample matrix of {name}: {_TALLY.matrix_seconds[name] / 60:.1f}")
+    wall = time.time() - _STARTED
+    write(f"in all: {total / 60:.1f} process-minutes in {wall / 60:.1f} minutes of wall-clock time")
+    if FULL_MATRICES == matrix.MATRICES and _whole_suite(config):
+        fresh = set(matrix.MATRICES) - set(matrix.stale())
+        write(f"record rewritten (tests/matrix-record.json) for: {', '.join(sorted(fresh)) or 'none'}")
+
+
+_STARTED = time.time()

@@ -1,12 +1,16 @@
 """End to end through the real nbgrader: release, submit, autograde, feedback, export.
 
-One scratch course per assignment; every sample in samples/<assignment>/ is
-submitted as a learner would hand it in, plus a broken file, and graded in one
-batch. The sample files say what each should lose and which message it must see.
-The reference answers every task; each mistake is handed in focused: only the
-tasks it is about (and those they need) are answered, the others stay blank and
-must score 0, so a batch re-executes each task's training once per sample that
-is about it, not once per sample.
+Two classes per assignment (made at the end of this file). The core one runs
+in every ``make test``: the reference, the blank notebook, the security
+samples (``core: true``) and a broken file, graded in one batch in a scratch
+course (once per session: tests/shared_runs.py; the class-grading tests reuse
+what it saved). The matrix one grades every other sample (each mistake, the
+alternative) and runs in ``make test-all`` or when the assignment changed
+since its last green full run (tests/matrix.py). The sample files say what
+each should lose and which message it must see. Each mistake is handed in
+focused: only the tasks it is about (and those they need) are answered, the
+others stay blank and must score 0, so a batch re-executes each task's
+training once per sample that is about it, not once per sample.
 Then what the re-executed samples saved is handed in to a second course and
 graded exam style, from the files alone: the two modes must agree on every
 check that judges files.
@@ -23,13 +27,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from shared_runs import BROKEN, core_batch
 
 from tfcert import course, notebooks, paths, sandbox, summary, verify
 from tfcert.samples import focus_sections, graded_in, load_samples
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = paths.assignments(REPO)
-BROKEN = "zz_broken_file"
 
 pytestmark = pytest.mark.slow
 #: Grading workers per batch: two side by side, as `tfcert grade --workers 2`; one when `make test` already runs
@@ -37,38 +41,19 @@ pytestmark = pytest.mark.slow
 WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 
 
-class GradedAssignment:
-    """Every check below, for one assignment: one class per assignment (made at the end of this file), so
-    pytest-xdist's ``--dist loadscope`` grades each assignment in one test process, once."""
+def _graded(assignment: str, crs: course.Course, outcome: dict, samples: dict) -> dict:
+    """What the tests read of a graded batch."""
+    source = notebooks.read(crs.notebook_path("source", assignment))
+    answered = {name: graded_in(source, focus_sections(source, sample)) for name, sample in samples.items()}
+    feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
+    return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome, "answered": answered,
+            "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
+
+
+class SamplesGraded:
+    """The checks that hold for every graded sample, whichever tier graded it."""
 
     assignment: str
-
-    @pytest.fixture(scope="class")
-    def graded(self, tmp_path_factory):
-        assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
-        assignment = self.assignment
-        crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(assignment) / "course")
-        crs.release(assignment)
-        source = notebooks.read(crs.notebook_path("source", assignment))
-        samples = load_samples(assignment, crs.root)
-        for name, sample in samples.items():
-            crs.submit_sample(name, assignment, sample, focused=True)
-        crs.submit(BROKEN, assignment, '{"cells": [ this is not a notebook')
-        order = [*samples][:1] + [BROKEN] + [*samples][1:]  # the broken one mid-batch
-        outcome = crs.autograde(assignment, order, progress=False, workers=WORKERS)
-        feedback = {p.parts[-3]: p.read_text() for p in crs.feedback(assignment)}
-        answered = {name: graded_in(source, focus_sections(source, sample)) for name, sample in samples.items()}
-        return {"assignment": assignment, "course": crs, "samples": samples, "outcome": outcome, "answered": answered,
-                "scores": crs.scores(assignment), "feedback": feedback, "max": notebooks.graded_cells(source)}
-
-    def test_committed_release_is_what_nbgrader_generates(self, graded):
-        assignment, crs = graded["assignment"], graded["course"]
-        fresh = crs.notebook_path("release", assignment).read_text()
-        committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
-        assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
-        assert notebooks.leaked_markers(committed) == []
-        assert "raise NotImplementedError()" in committed
-
 
     def test_every_sample_scores_exactly_what_it_should(self, graded):
         mismatches = []
@@ -78,15 +63,6 @@ class GradedAssignment:
             want = sample.expected_scores(graded["max"], graded["answered"][name])
             mismatches += [f"{name}: {g} scored {got.get(g)}, expected {w}" for g, w in want.items() if got.get(g) != w]
         assert not mismatches, "\n".join(mismatches)
-
-
-    def test_reference_gets_full_marks_and_blank_gets_zero(self, graded):
-        totals = {}
-        for s in graded["scores"]:
-            got, most = totals.get(s.student, (0.0, 0.0))
-            totals[s.student] = (got + s.score, most + s.max_score)
-        assert totals["reference"][0] == totals["reference"][1] == sum(graded["max"].values())
-        assert totals["blank"][0] == 0
 
 
     def test_feedback_carries_the_actionable_message(self, graded):
@@ -136,45 +112,6 @@ class GradedAssignment:
             for task in dict.fromkeys(tasks.values()):
                 assert f"<td colspan=\"2\">{html.escape(task)}</td>" in table, (name, task)
 
-    def test_feedback_reads_in_chromium_without_scrolling_sideways(self, graded, tmp_path):
-        """The page as a learner opens it: the summary first, every sentence wrapped within the window."""
-        sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package drives the browser")
-        from tfcert import report
-
-        chromium = report.find_chromium()
-        if chromium is None:
-            pytest.skip("no Chromium program on PATH (install Debian's chromium or set TFCERT_CHROMIUM)")
-        lost = [n for n, s in graded["samples"].items() if s.messages] or list(graded["samples"])
-        folder = graded["course"].root / "feedback" / lost[0] / graded["assignment"]
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            try:
-                page = browser.new_page(viewport={"width": 1000, "height": 800})
-                page.goto((folder / f"{graded['assignment']}.html").as_uri(), wait_until="load")
-                top = page.locator("#summary").bounding_box()
-                assert top is not None and top["y"] < 200, "the summary is at the top of the page"
-                wide = page.evaluate("Array.from(document.querySelectorAll('pre, #summary td'))"
-                                     ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 60))")
-                assert wide == [], f"cut off at the right edge: {wide}"
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-                page.screenshot(path=str(tmp_path / "feedback.png"))
-            finally:
-                browser.close()
-
-    def test_a_broken_submission_is_reported_and_the_batch_goes_on(self, graded):
-        assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]
-        graded_students = {s.student for s in graded["scores"]}
-        assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
-        db = sqlite3.connect(graded["course"].root / "gradebook.db")
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-
-
-    def test_export_lists_every_graded_student(self, graded):
-        rows = list(csv.DictReader(io.StringIO(graded["course"].export_csv())))
-        by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
-        assert by_student["reference"] == sum(graded["max"].values())
-        assert by_student["blank"] == 0
-
 
     def test_files_mode_agrees_with_full_grading(self, graded, tmp_path):
         """Exam-style grading of the files each sample's re-execution saved gives the same points on every file check.
@@ -202,6 +139,74 @@ class GradedAssignment:
         assert all(score == 0 for (_, grade_id), score in files.items() if grade_id not in from_files)
 
 
+class CoreBatch(SamplesGraded):
+    """The reference, blank and security samples and a broken file, in every run; the batch-level checks."""
+
+    @pytest.fixture(scope="class")
+    def graded(self, tmp_path_factory):
+        crs, built = core_batch(tmp_path_factory, self.assignment)
+        samples = {name: s for name, s in load_samples(self.assignment, crs.root).items() if name in built["samples"]}
+        return _graded(self.assignment, crs, built["outcome"], samples)
+
+    def test_committed_release_is_what_nbgrader_generates(self, graded):
+        assignment, crs = graded["assignment"], graded["course"]
+        fresh = crs.notebook_path("release", assignment).read_text()
+        committed = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text()
+        assert fresh == committed, "release/ is stale: run `tfcert release` (make release) and commit the result"
+        assert notebooks.leaked_markers(committed) == []
+        assert "raise NotImplementedError()" in committed
+
+
+    def test_reference_gets_full_marks_and_blank_gets_zero(self, graded):
+        totals = {}
+        for s in graded["scores"]:
+            got, most = totals.get(s.student, (0.0, 0.0))
+            totals[s.student] = (got + s.score, most + s.max_score)
+        assert totals["reference"][0] == totals["reference"][1] == sum(graded["max"].values())
+        assert totals["blank"][0] == 0
+
+
+    def test_feedback_reads_in_chromium_without_scrolling_sideways(self, graded, tmp_path):
+        """The page as a learner opens it: the summary first, every sentence wrapped within the window."""
+        sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package drives the browser")
+        from tfcert import report
+
+        chromium = report.find_chromium()
+        if chromium is None:
+            pytest.skip("no Chromium program on PATH (install Debian's chromium or set TFCERT_CHROMIUM)")
+        lost = [n for n, s in graded["samples"].items() if s.messages] or list(graded["samples"])
+        folder = graded["course"].root / "feedback" / lost[0] / graded["assignment"]
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            try:
+                page = browser.new_page(viewport={"width": 1000, "height": 800})
+                page.goto((folder / f"{graded['assignment']}.html").as_uri(), wait_until="load")
+                top = page.locator("#summary").bounding_box()
+                assert top is not None and top["y"] < 200, "the summary is at the top of the page"
+                wide = page.evaluate("Array.from(document.querySelectorAll('pre, #summary td'))"
+                                     ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 60))")
+                assert wide == [], f"cut off at the right edge: {wide}"
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                page.screenshot(path=str(tmp_path / "feedback.png"))
+            finally:
+                browser.close()
+
+
+    def test_a_broken_submission_is_reported_and_the_batch_goes_on(self, graded):
+        assert "is not a notebook (not valid JSON" in (graded["outcome"][BROKEN] or ""), graded["outcome"][BROKEN]
+        graded_students = {s.student for s in graded["scores"]}
+        assert set(graded["samples"]) <= graded_students, "every other submission was still graded"
+        db = sqlite3.connect(graded["course"].root / "gradebook.db")
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+    def test_export_lists_every_graded_student(self, graded):
+        rows = list(csv.DictReader(io.StringIO(graded["course"].export_csv())))
+        by_student = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == graded["assignment"]}
+        assert by_student["reference"] == sum(graded["max"].values())
+        assert by_student["blank"] == 0
+
+
     def test_class_report_of_the_batch(self, graded, tmp_path):
         """The instructor's page for the real batch: every graded student's total, the one that could not be graded."""
         from tfcert import report
@@ -218,6 +223,26 @@ class GradedAssignment:
         assert f"{len(graded['samples'])} graded submission" in text
 
 
+class FullMatrix(SamplesGraded):
+    """Every other sample of the assignment (its mistakes, the alternative), graded in a batch of their own."""
+
+    @pytest.fixture(scope="class")
+    def graded(self, tmp_path_factory):
+        assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
+        crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp(self.assignment) / "course")
+        crs.release(self.assignment)
+        samples = {n: s for n, s in load_samples(self.assignment, crs.root).items() if not s.always_graded}
+        if not samples:
+            pytest.skip(f"{self.assignment} has no samples beyond the reference, blank and security ones")
+        for name, sample in samples.items():
+            crs.submit_sample(name, self.assignment, sample, focused=True)
+        outcome = crs.autograde(self.assignment, list(samples), progress=False, workers=WORKERS)
+        return _graded(self.assignment, crs, outcome, samples)
+
+
 for _assignment in ASSIGNMENTS:
     _name = "Test" + "".join(part.title() for part in _assignment.split("_"))
-    globals()[_name] = type(_name, (GradedAssignment,), {"assignment": _assignment})
+    globals()[_name] = type(_name, (CoreBatch,), {"assignment": _assignment,
+                                                  "pytestmark": [pytest.mark.grades(_assignment)]})
+    globals()[_name + "Matrix"] = type(_name + "Matrix", (FullMatrix,), {"assignment": _assignment,
+                                                                          "pytestmark": [pytest.mark.matrix(_assignment)]})

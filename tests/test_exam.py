@@ -1,9 +1,12 @@
 """The mock exam: variants from a seed, the attempt folder, and `tfcert exam grade` end to end.
 
-The slow tests start attempts with the real command, put the reference
-solutions, the untouched starters, plausible weak solutions and two cheats in
+The slow tests start attempts with the real command, put sample solutions in
 them, and grade them through ``tfcert exam grade``: every script runs in the
-bubblewrap sandbox and every model is judged in the clean process.
+bubblewrap sandbox and every model is judged in the clean process. Every run
+grades one attempt with the two fastest references, two cheats and an
+untouched starter, and then its clock; the exam's full matrix (``make
+test-all``, or when the exam changed: tests/matrix.py) grades every reference
+and every weak solution.
 """
 
 from __future__ import annotations
@@ -137,39 +140,96 @@ def exam_grade(folder: Path, *args: str) -> tuple[str, dict[str, tuple[int, str]
     return done.stdout, rows
 
 
+def start_attempt(folder: Path, solutions: dict[str, str]) -> Path:
+    """``tfcert exam start`` in ``folder`` (the tests' seed), then each problem named in ``solutions`` completed with
+    that kind of sample (``reference``, ``weak``); the others stay untouched starters."""
+    done = subprocess.run([*TFCERT, "exam", "start", "--folder", str(folder), "--seed", str(SEED)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for name, kind in solutions.items():
+        install(folder, kind, name)
+    return folder
+
+
+def graded_attempt(folder: Path) -> tuple[str, dict[str, tuple[int, str]], float]:
+    started = time.perf_counter()
+    return (*exam_grade(folder), time.perf_counter() - started)
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Three attempts graded through the command: the references, the starters (two swapped for cheats), the weak."""
+def core(tmp_path_factory):
+    """The attempt every run grades: two references (the two fastest), two cheats that import tfcert (statically
+    and at run time), one untouched starter."""
     assert sandbox.available(), f"exam grading runs learner scripts in bubblewrap: {sandbox.unavailable_reason()}"
-    root = tmp_path_factory.mktemp("exam")
-    folders = {}
-    for kind in ("reference", "starters", "weak"):
-        folder = root / kind
-        done = subprocess.run([*TFCERT, "exam", "start", "--folder", str(folder), "--seed", str(SEED)],
-                              capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        if kind != "starters":
-            for item in PROBLEMS:
-                install(folder, kind, item.id)
-        folders[kind] = folder
-    cheats = folders["starters"]
-    (cheats / "p1_regression.py").write_text((cheats / "p1_regression.py").read_text().replace(
+    folder = start_attempt(tmp_path_factory.mktemp("exam") / "core",
+                           {"p1_regression": "reference", "p4_text_json": "reference"})
+    (folder / "p3_image_folders.py").write_text((folder / "p3_image_folders.py").read_text().replace(
         "    # YOUR CODE HERE", "    from tfcert.datasets import arrays  # the course's data, held-out part included\n"
         "    # YOUR CODE HERE"))
-    (cheats / "p2_small_images.py").write_text((cheats / "p2_small_images.py").read_text().replace(
+    (folder / "p2_small_images.py").write_text((folder / "p2_small_images.py").read_text().replace(
         "    # YOUR CODE HERE", "    helpers = __import__('tf' + 'cert')\n    # YOUR CODE HERE"))
-    weak = folders["weak"] / "p2_small_images.py"  # an easier target written into the block changes nothing
-    weak.write_text(re.sub(r"TARGET_ACCURACY = [0-9.]+", "TARGET_ACCURACY = 0.1", weak.read_text()))
-    results = {}
-    for kind, folder in folders.items():
-        started = time.perf_counter()
-        results[kind] = (*exam_grade(folder), time.perf_counter() - started)
-    return {"folders": folders, "results": results}
+    return {"folder": folder, "result": graded_attempt(folder)}
 
 
 @pytest.mark.slow
-def test_reference_solutions_score_five_of_five_each(graded):
-    output, rows, seconds = graded["results"]["reference"]
+@pytest.mark.grades("exam")
+def test_references_score_five_of_five(core):
+    output, rows, seconds = core["result"]
+    for name in ("p1_regression", "p4_text_json"):
+        assert rows[name][0] == 5, output
+        assert re.search(r"the script ran \d+ s", rows[name][1]), rows[name]  # it ran, trained and saved
+    print(f"\ncore attempt graded in {seconds:.0f} s:\n{output}")
+
+
+@pytest.mark.slow
+@pytest.mark.grades("exam")
+def test_untouched_starters_and_cheats_score_zero_with_the_reason(core):
+    output, rows, _ = core["result"]
+    assert {name: rows[name][0] for name in ("p2_small_images", "p3_image_folders", "p5_forecast")} == \
+        {"p2_small_images": 0, "p3_image_folders": 0, "p5_forecast": 0}, output
+    assert "p3_image_folders.py imports tfcert on line" in rows["p3_image_folders"][1]
+    assert "ImportError: exam scripts may not import tfcert" in rows["p2_small_images"][1]
+    assert "stopped with NotImplementedError: write solution_model()" in rows["p5_forecast"][1], rows["p5_forecast"]
+    assert "complete solution_model() and run the file" in rows["p5_forecast"][1]
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+@pytest.mark.grades("exam")
+def test_after_the_clock_runs_out_the_models_saved_in_time_count_and_nothing_runs(core):
+    folder = core["folder"]  # the last test of the core attempt: it changes the folder
+    state = json.loads((folder / "exam.json").read_text())
+    newest = max((folder / problem(name).model_file).stat().st_mtime for name in ("p1_regression", "p4_text_json"))
+    state["started"] = newest + 1 - 60 * state["minutes"]  # the clock ran out a second after the last save
+    (folder / "exam.json").write_text(json.dumps(state))
+    (folder / "p1_regression.py").write_text("raise SystemExit('edited after the end')\n")  # never run again
+    late = folder / "p4_text_json.keras"
+    os.utime(late, (time.time(), time.time()))  # saved after the clock ran out
+    output, rows = exam_grade(folder, "1", "4")
+    assert "the clock has run out" in output and "the scripts are not run again" in output
+    assert rows["p1_regression"][0] == 5, rows
+    assert rows["p4_text_json"][0] == 0 and "after the clock ran out" in rows["p4_text_json"][1]
+    assert list(rows) == ["p1_regression", "p4_text_json"], "only the problems asked for"
+
+
+# ------------------------------------------------------------- the exam's full matrix: every reference, every weak one
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """Two attempts of the same seed: every reference solution, every weak one (its target made easier in the script,
+    which must change nothing)."""
+    assert sandbox.available(), f"exam grading runs learner scripts in bubblewrap: {sandbox.unavailable_reason()}"
+    root = tmp_path_factory.mktemp("exam-full")
+    folders = {kind: start_attempt(root / kind, {item.id: kind for item in PROBLEMS}) for kind in ("reference", "weak")}
+    weak = folders["weak"] / "p2_small_images.py"
+    weak.write_text(re.sub(r"TARGET_ACCURACY = [0-9.]+", "TARGET_ACCURACY = 0.1", weak.read_text()))
+    return {kind: graded_attempt(folder) for kind, folder in folders.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.matrix("exam")
+def test_every_reference_solution_scores_five_of_five(full):
+    output, rows, seconds = full["reference"]
     assert {name: score for name, (score, _) in rows.items()} == {p.id: 5 for p in PROBLEMS}, output
     assert "total" in output and "25 / 25" in output
     for item in PROBLEMS:  # each script ran, trained and saved (its time: bench/exam_references.py)
@@ -178,41 +238,13 @@ def test_reference_solutions_score_five_of_five_each(graded):
 
 
 @pytest.mark.slow
-def test_untouched_starters_and_cheats_score_zero_with_the_reason(graded):
-    output, rows, _ = graded["results"]["starters"]
-    assert {name: score for name, (score, _) in rows.items()} == {p.id: 0 for p in PROBLEMS}, output
-    assert "p1_regression.py imports tfcert on line" in rows["p1_regression"][1]
-    assert "ImportError: exam scripts may not import tfcert" in rows["p2_small_images"][1]
-    for name in ("p3_image_folders", "p4_text_json", "p5_forecast"):
-        assert "stopped with NotImplementedError: write solution_model()" in rows[name][1], rows[name]
-        assert "complete solution_model() and run the file" in rows[name][1]
-    assert "Traceback" not in output
-
-
-@pytest.mark.slow
-def test_weak_solutions_score_in_between_with_the_sentence_that_explains(graded):
+@pytest.mark.matrix("exam")
+def test_weak_solutions_score_in_between_with_the_sentence_that_explains(full):
     expected = yaml.safe_load((SAMPLES / "weak.yml").read_text())
-    output, rows, _ = graded["results"]["weak"]
+    output, rows, _ = full["weak"]
     for name, want in expected.items():
         score, text = rows[name]
         assert 0 < score < 5, f"{name} scored {score}: {text}"
         assert want["message"] in text, f"{name}: {text}"
     target = variants(SEED)["p2_small_images"]["target_accuracy"]
     assert f"(target {target:.2f})" in rows["p2_small_images"][1], "the grader's own variant, not the script's"
-
-
-@pytest.mark.slow
-def test_after_the_clock_runs_out_the_models_saved_in_time_count_and_nothing_runs(graded):
-    folder = graded["folders"]["reference"]
-    state = json.loads((folder / "exam.json").read_text())
-    newest = max((folder / p.model_file).stat().st_mtime for p in PROBLEMS)
-    state["started"] = newest + 1 - 60 * state["minutes"]  # the clock ran out a second after the last save
-    (folder / "exam.json").write_text(json.dumps(state))
-    (folder / "p1_regression.py").write_text("raise SystemExit('edited after the end')\n")  # never run again
-    late = folder / "p2_small_images.keras"
-    os.utime(late, (time.time(), time.time()))  # saved after the clock ran out
-    output, rows = exam_grade(folder, "1", "2")
-    assert "the clock has run out" in output and "the scripts are not run again" in output
-    assert rows["p1_regression"][0] == 5, rows
-    assert rows["p2_small_images"][0] == 0 and "after the clock ran out" in rows["p2_small_images"][1]
-    assert list(rows) == ["p1_regression", "p2_small_images"], "only the problems asked for"

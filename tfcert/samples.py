@@ -5,6 +5,10 @@ changes to the released version: ``blank: true`` hands it in untouched;
 otherwise every solution cell gets the reference solution and ``replace``
 swaps in other code by cell id. ``lose`` says which graded cells lose how many
 points (or ``all``), ``messages`` the sentences the feedback must show.
+``core: true`` marks a sample that every ``make test`` grades (the security
+samples: a notebook that tampers with the checks, one that snoops for the
+hidden tests); the reference and the blank are always graded, the other
+samples in the full matrix (``make test-all``, or when the assignment changed).
 
 A mistake can be handed in *focused* (:func:`focus_sections`): only the
 sections (``##`` headings) that its replacements and lost points are in get
@@ -48,6 +52,19 @@ class Sample:
     replace: dict[str, str] = field(default_factory=dict)
     lose: dict[str, float] | str = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    core: bool = False
+
+    @property
+    def always_graded(self) -> bool:
+        """Whether every ``make test`` grades this sample, not only the full sample matrix.
+
+        Example:
+            >>> Sample("reference", "").always_graded, Sample("x", "", core=True).always_graded
+            (True, True)
+            >>> Sample("overfit", "a mistake").always_graded
+            False
+        """
+        return self.core or self.blank or self.name == "reference"
 
     def expected_scores(self, max_points: dict[str, float], run: set[str] | None = None) -> dict[str, float]:
         """``grade_id -> expected score`` for this sample; ``run``: the graded cells of a focused hand-in (the
@@ -87,7 +104,7 @@ def load_samples(assignment: str, root: Path = REPO_ROOT) -> dict[str, Sample]:
         try:
             samples[path.stem] = Sample(name=path.stem, **data)
         except TypeError as exc:
-            raise SampleError(f"{path}: {exc}: the keys are description, blank, replace, lose, messages") from None
+            raise SampleError(f"{path}: {exc}: the keys are description, blank, replace, lose, messages, core") from None
     if not samples:
         raise SampleError(f"no sample submissions in samples/{assignment}/: add at least reference.yml and blank.yml")
     return samples
