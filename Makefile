@@ -57,6 +57,7 @@ bench: $(STAMP)  ## timing and calibration figures for every assignment (many mi
 	$(BIN)/python bench/exam_references.py
 	$(BIN)/python bench/focused_samples.py
 	$(BIN)/python bench/datasets.py
+	$(BIN)/python bench/test_durations.py
 
 clean:
 	rm -rf build gradebook.db submitted autograded/* feedback

@@ -39,8 +39,8 @@ def repo() -> Path:
 # Every run grades each assignment's reference, blank and security samples; a test marked ``matrix(name)`` belongs to
 # the full sample matrix of ``name`` (an assignment, or ``exam``) and runs only when that matrix is chosen
 # (tests/matrix.py: stale since its last green full run, or TFCERT_TEST_MATRIX=all). ``grades(name)`` marks a test
-# whose outcome counts for ``name``'s record; ``make test-all`` rewrites the record of each matrix whose tests all
-# passed. The other tests run in every ``make test``, so a failure among them needs no record to be seen again.
+# whose outcome counts for ``name``'s record. A run of the whole suite (no paths, -k or -m) rewrites the record of
+# each matrix it graded whose tests all passed: make test-all for all of them, make test for the stale ones. The other tests run in every ``make test``, so a failure among them needs no record to be seen again.
 import matrix  # noqa: E402  (tests/matrix.py, beside this file)
 
 FULL_MATRICES: list[str] = matrix.chosen()
@@ -71,10 +71,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     kept, dropped = [], []
     for item in items:
-        name = _grades(item)
+        name, in_matrix = _grades(item), item.get_closest_marker("matrix") is not None
         if name:
             item.user_properties.append(("grades", name))
-        (dropped if item.get_closest_marker("matrix") and not matrix_runs(name) else kept).append(item)
+        item.user_properties.append(("tier", "matrix" if in_matrix else "every run"))
+        (dropped if in_matrix and not matrix_runs(name) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -93,7 +94,7 @@ class _Tally:
         props = dict(report.user_properties)
         name = props.get("grades", "")
         self.seconds[name] = self.seconds.get(name, 0.0) + report.duration
-        if "matrix" in report.keywords:
+        if props.get("tier") == "matrix":
             self.matrix_seconds[name] = self.matrix_seconds.get(name, 0.0) + report.duration
         if report.failed:
             self.failed[name] = self.failed.get(name, 0) + 1
@@ -116,10 +117,10 @@ def _whole_suite(config: pytest.Config) -> bool:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or FULL_MATRICES != matrix.MATRICES or not _whole_suite(config):
+    if hasattr(config, "workerinput") or not FULL_MATRICES or not _whole_suite(config):
         return
     passed = {name: {"tests": _TALLY.passed[name], "process_minutes": round(_TALLY.seconds.get(name, 0) / 60, 1)}
-              for name in matrix.MATRICES if _TALLY.passed.get(name) and not _TALLY.failed.get(name)}
+              for name in FULL_MATRICES if _TALLY.passed.get(name) and not _TALLY.failed.get(name)}
     if passed:
         matrix.write(passed)
 
@@ -139,9 +140,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             write(f"full sample matrix of {name}: {_TALLY.matrix_seconds[name] / 60:.1f}")
     wall = time.time() - _STARTED
     write(f"in all: {total / 60:.1f} process-minutes in {wall / 60:.1f} minutes of wall-clock time")
-    if FULL_MATRICES == matrix.MATRICES and _whole_suite(config):
-        fresh = set(matrix.MATRICES) - set(matrix.stale())
-        write(f"record rewritten (tests/matrix-record.json) for: {', '.join(sorted(fresh)) or 'none'}")
+    if FULL_MATRICES and _whole_suite(config):
+        still = set(matrix.stale())
+        green = [name for name in FULL_MATRICES if name not in still]
+        write(f"tests/matrix-record.json rewritten for: {', '.join(green) or 'none'}"
+              + (f"; still stale: {', '.join(n for n in FULL_MATRICES if n in still)}" if len(green) < len(FULL_MATRICES) else "")
+              + (" (commit it: the next make test skips what it proves)" if green else ""))
 
 
 _STARTED = time.time()

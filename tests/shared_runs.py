@@ -17,11 +17,14 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import json
 import os
 import shutil
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,16 +37,23 @@ def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+@contextlib.contextmanager
+def locked(root: Path, key: str) -> Iterator[Path]:
+    """Hold the session-wide lock named ``key`` (other test processes asking for it wait); yields the shared folder."""
+    shared = Path(root) / "shared"
+    shared.mkdir(parents=True, exist_ok=True)
+    with open(shared / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield shared
+
+
 def once(root: Path, key: str, build: Callable[[Path], dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
     """``build(folder)`` once for ``key`` under ``root``; ``(folder, the JSON result it returned)``.
 
     A build that raised raises again for every later caller, with the first traceback, instead of running again.
     """
-    shared = Path(root) / "shared"
-    shared.mkdir(parents=True, exist_ok=True)
-    folder, result, failed = shared / key, shared / f"{key}.json", shared / f"{key}.failed"
-    with open(shared / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked(root, key) as shared:
+        folder, result, failed = shared / key, shared / f"{key}.json", shared / f"{key}.failed"
         if result.exists():
             return folder, json.loads(result.read_text())
         if failed.exists():
@@ -57,6 +67,49 @@ def once(root: Path, key: str, build: Callable[[Path], dict[str, Any]]) -> tuple
             raise
         result.write_text(json.dumps(value))
         return folder, value
+
+
+def prepare_data(tmp_path_factory: pytest.TempPathFactory, assignment: str) -> None:
+    """Build what ``assignment``'s manifest loads into the data cache, each set and base under a lock of its own, so
+    two test processes never generate one set, or train the course's pretrained base, at the same time (the
+    grader's own preparation before a batch then finds them built)."""
+    from tfcert import datasets, import_tensorflow_quietly, manifest, pretrained
+
+    import_tensorflow_quietly()
+    root = session_root(tmp_path_factory)
+    spec = manifest.load(assignment, Path(__file__).resolve().parent.parent)
+    for name, forms in spec.data.items():
+        with locked(root, f"data-{name}"), contextlib.redirect_stdout(io.StringIO()):
+            datasets.prepare(name, forms)
+    if "scenes" in spec.pretrained:
+        course_base(tmp_path_factory)
+
+
+def course_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course's pretrained base, trained once per machine (cached) and never by two test processes at once."""
+    from tfcert import pretrained
+
+    with locked(session_root(tmp_path_factory), "pretrained-scenes"):
+        return pretrained.scenes_base_path()
+
+
+#: D1's solution cells whose reference runs in a second, no training, and the graded cells they earn.
+CHEAP = {"fix-dtype": "d1_fix_dtype", "port-optimizer": "d1_port_optimizer", "api-lookup": "d1_api_lookup"}
+
+
+def cheap_submission(release: dict[str, Any], source: dict[str, Any],
+                     replace: dict[str, str] | None = None) -> dict[str, Any]:
+    """D1's release with the :data:`CHEAP` solutions filled in from the reference, then ``replace`` (cell id ->
+    source): a notebook that a kernel runs in seconds and that earns exactly the CHEAP cells' points."""
+    import copy
+
+    from tfcert.samples import reference_source
+
+    nb = copy.deepcopy(release)
+    reference = {c["id"]: reference_source(c["source"]) for c in source["cells"] if c["id"] in CHEAP}
+    for cell in nb["cells"]:
+        cell["source"] = (replace or {}).get(cell["id"], reference.get(cell["id"], cell["source"]))
+    return nb
 
 
 #: A submission that is not a notebook, handed in mid-batch beside every assignment's core samples.
@@ -75,6 +128,7 @@ def core_batch(tmp_path_factory: pytest.TempPathFactory, assignment: str) -> tup
 
     def build(folder: Path) -> dict[str, Any]:
         assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"
+        prepare_data(tmp_path_factory, assignment)
         crs = course.Course.scratch_copy(repo, folder / "course")
         crs.release(assignment)
         chosen = [name for name, sample in load_samples(assignment, crs.root).items() if sample.always_graded]

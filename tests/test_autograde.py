@@ -27,7 +27,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from shared_runs import BROKEN, core_batch
+from shared_runs import BROKEN, core_batch, prepare_data
 
 from tfcert import course, notebooks, paths, sandbox, summary, verify
 from tfcert.samples import focus_sections, graded_in, load_samples
@@ -236,6 +236,7 @@ class FullMatrix(SamplesGraded):
             pytest.skip(f"{self.assignment} has no samples beyond the reference, blank and security ones")
         for name, sample in samples.items():
             crs.submit_sample(name, self.assignment, sample, focused=True)
+        prepare_data(tmp_path_factory, self.assignment)
         outcome = crs.autograde(self.assignment, list(samples), progress=False, workers=WORKERS)
         return _graded(self.assignment, crs, outcome, samples)
 

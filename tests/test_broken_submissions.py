@@ -29,15 +29,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from shared_runs import CHEAP
+from shared_runs import cheap_submission as _submission
 
 from tfcert import course, notebooks, sandbox, submission
-from tfcert.samples import reference_source
 
 REPO = Path(__file__).resolve().parent.parent
 A = "d1_developer_skills"
 MEMORY_GB = 6
-#: Solution cells whose reference runs in a second, no training, and the graded cells they earn.
-CHEAP = {"fix-dtype": "d1_fix_dtype", "port-optimizer": "d1_port_optimizer", "api-lookup": "d1_api_lookup"}
 EARLY = "d1_fix_dtype"  # before the cell that stops the kernel
 KILLER_CELL = "port-vectorizer"  # a solution cell between them
 LATE = ("d1_port_optimizer", "d1_api_lookup")  # after it
@@ -59,15 +58,6 @@ pytestmark = pytest.mark.slow
 
 def _cells(nb, cell_id):
     return [c for c in nb["cells"] if c.get("id") == cell_id]
-
-
-def _submission(release, source, replace=None):
-    """The release with the cheap solutions filled in from the reference, then ``replace`` (cell id -> source)."""
-    nb = copy.deepcopy(release)
-    reference = {c["id"]: reference_source(c["source"]) for c in source["cells"] if c["id"] in CHEAP}
-    for cell in nb["cells"]:
-        cell["source"] = (replace or {}).get(cell["id"], reference.get(cell["id"], cell["source"]))
-    return nb
 
 
 @pytest.fixture(scope="module")

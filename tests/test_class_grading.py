@@ -1,13 +1,15 @@
 """Grading a class: side by side, exam style from files, on a Dask cluster, into PostgreSQL, after a kill.
 
-One scratch course grades two identical D1 reference submissions side by side
-by full re-execution (kernels started at the same moment once shared one
-socket folder and answered each other's clients; each nbgrader process now has
-its own, tfcert.sandbox.kernel_socket_dir). What those runs saved (models,
-histories, the script) then serves as the files learners hand in, so the other
-tests grade in files mode without training anything: locally and on a real
-``distributed.LocalCluster`` (same scores), into a real PostgreSQL server that
-the ``pgserver`` wheel ships, and in a batch killed with SIGKILL and started again.
+Nothing here trains a model. What D1's reference saved when the end-to-end
+tests graded it (its core batch, graded once per session:
+tests/shared_runs.py) serves as the files learners hand in, so these tests
+grade in files mode: locally and on a real ``distributed.LocalCluster`` (same
+scores), into a real PostgreSQL server that the ``pgserver`` wheel ships, and
+in a batch killed with SIGKILL and started again. Two notebooks that run in
+seconds are graded side by side by full re-execution, their kernels started at
+the same moment (kernels once shared one socket folder and answered each
+other's clients; each nbgrader process now has its own,
+tfcert.sandbox.kernel_socket_dir).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_runs import CHEAP, cheap_submission, core_batch
 
 from tfcert import course, notebooks, sandbox, verify
 
@@ -37,8 +40,10 @@ def twins(tmp_path_factory):
     assert sandbox.available(), f"this test grades in the sandbox: {sandbox.unavailable_reason()}"
     crs = course.Course.scratch_copy(REPO, tmp_path_factory.mktemp("twins") / "course")
     crs.release(ASSIGNMENT)
+    release = notebooks.read(crs.notebook_path("release", ASSIGNMENT))
+    source = notebooks.read(crs.notebook_path("source", ASSIGNMENT))
     for student in TWINS:
-        crs.submit_sample(student, ASSIGNMENT, "reference")
+        crs.submit(student, ASSIGNMENT, cheap_submission(release, source))
     outcome = crs.autograde(ASSIGNMENT, TWINS, progress=False, workers=WORKERS)
     return crs, outcome
 
@@ -49,11 +54,11 @@ def source():
 
 
 @pytest.fixture(scope="module")
-def handins(twins):
+def handins(tmp_path_factory):
     """What a learner could hand in: the reference's saved files, none at all, and models swapped by mistake."""
-    crs, _ = twins
-    reference = crs.saved_files(ASSIGNMENT, "twin0")
-    notebook = crs.notebook_path("release", ASSIGNMENT)
+    graded, _ = core_batch(tmp_path_factory, ASSIGNMENT)
+    reference = graded.saved_files(ASSIGNMENT, "reference")
+    notebook = graded.notebook_path("release", ASSIGNMENT)
     # the digits model handed in where the small one belongs: its shapes and budget checks fail
     swapped = {**reference, "models/digits_small.keras": reference["models/ported.keras"]}
     return {"reference": reference, "swapped": swapped, "blank": {notebook.name: notebook.read_bytes()}}
@@ -77,12 +82,16 @@ def scores_by_student(crs: course.Course) -> dict[str, dict[str, float]]:
     return found
 
 
-def test_identical_reference_submissions_graded_side_by_side_all_get_full_marks(twins, source):
+def test_identical_submissions_graded_side_by_side_each_get_their_own_score(twins, source):
     crs, outcome = twins
     assert {s: e for s, e in outcome.items() if e} == {}, "every submission is graded"
-    full = {grade_id: points for grade_id, points in notebooks.graded_cells(source).items() if points}
-    assert scores_by_student(crs) == {student: full for student in TWINS}, "full marks for every copy of the reference"
-    assert not any(crs.revoked.values()), f"no check failed outside the kernel: {crs.revoked}"
+    points = notebooks.graded_cells(source)
+    earned = {g: (p if g in CHEAP.values() else 0.0) for g, p in points.items() if p}
+    assert scores_by_student(crs) == {student: earned for student in TWINS}, \
+        "each copy earns exactly its answered cells' points: no kernel ran another's cells"
+    verified = {grade_id for grade_id, _ in verify.verified_cells(source).values()}
+    assert crs.revoked[TWINS[0]] == crs.revoked[TWINS[1]] and set(crs.revoked[TWINS[0]]) <= verified, \
+        "the checks outside the kernel judged each copy's own (missing) files, with the same sentences"
     left = [f for f in sandbox.sockets_root().iterdir() if not _alive(int(f.name.split("-", 1)[0]))]
     assert left == [], "each nbgrader process removes its socket folder when it exits"
     assert not [p for p in sandbox.batch_root().iterdir() if p.name.startswith("twin")], \

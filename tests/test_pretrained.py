@@ -6,9 +6,16 @@ import shutil
 import warnings
 
 import pytest
+from shared_runs import course_base
 
 from tfcert import pretrained
 from tfcert.datasets._cache import checksum_file
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _trained_once(tmp_path_factory):
+    """The base is trained at most once, even while another test process grades an assignment that needs it."""
+    course_base(tmp_path_factory)
 
 
 def test_the_course_base_is_a_frozen_ready_feature_extractor():

@@ -88,3 +88,72 @@ def test_data_another_task_loads_through_its_solution_brings_that_task_along():
     assert any(name.startswith("Task 1:") for name in chosen), chosen
     assert not any(name.startswith("Task 4:") for name in chosen), "nothing there is read: the overfitting task stays blank"
     assert {section_of[i] for i in sample.replace} < chosen
+
+
+# ------------------------------------------------------------------ every graded cell proven both ways (issue 27, 5)
+
+#: Graded cells that no sample but the blank loses yet: each needs a plausible mistake that loses it with its sentence
+#: (fold several into one sample where they sit in different tasks). The list only shrinks: a test fails when a cell
+#: here gains such a sample, so that it is taken off.
+KNOWN_GAPS = {
+    "d2_neural_networks": {"d2_table_load", "d2_features", "d2_feature_classifier", "d2_transfer_accuracy",
+                           "d2_predictions", "d2_folders"},
+    "d3_image_classification": {"d3_keras_batches"},
+    "d4_natural_language_processing": {"d4_complaint_accuracy", "d4_next_word_pairs", "d4_next_word_model",
+                                       "d4_next_word_accuracy"},
+    "d5_time_series": {"d5_lr_sweep", "d5_forecaster_shapes", "d5_multivariate_mae"},
+}
+
+
+def unproven_cells(source: dict, found: dict[str, samples.Sample]) -> dict[str, str]:
+    """``grade_id -> what is missing`` for each graded cell (worth points) that the samples do not prove both ways:
+    earned by a sample other than the blank, and lost, with a sentence the feedback must show, by another.
+
+    Example:
+        >>> nb = {"cells": [{"id": "t", "cell_type": "code", "source": "",
+        ...                  "metadata": {"nbgrader": {"grade": True, "grade_id": "g1", "points": 2}}}]}
+        >>> unproven_cells(nb, {"reference": samples.Sample("reference", "")})
+        {'g1': 'no sample but the blank loses it with a sentence'}
+        >>> unproven_cells(nb, {"reference": samples.Sample("reference", ""),
+        ...                     "slip": samples.Sample("slip", "", lose={"g1": 1}, messages=["fix it"])})
+        {}
+    """
+    missing = {}
+    for grade_id, points in notebooks.graded_cells(source).items():
+        if not points:
+            continue
+        tried = [s for s in found.values() if not s.blank]
+        if not any(isinstance(s.lose, dict) and grade_id not in s.lose for s in tried):
+            missing[grade_id] = "no sample but the blank earns it"
+        elif not any(isinstance(s.lose, dict) and grade_id in s.lose and s.messages for s in tried):
+            missing[grade_id] = "no sample but the blank loses it with a sentence"
+    return missing
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_cell_is_earned_by_one_sample_and_lost_by_another(assignment):
+    source, _ = _notebooks(assignment)
+    unproven = unproven_cells(source, samples.load_samples(assignment, REPO))
+    gaps = KNOWN_GAPS.get(assignment, set())
+    new = {g: why for g, why in unproven.items() if g not in gaps}
+    assert not new, f"{assignment}: add a sample in samples/{assignment}/ for each of {new}"
+    closed = gaps - set(unproven)
+    assert not closed, f"{assignment}: {sorted(closed)} now have a sample that loses them: take them off KNOWN_GAPS"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_dropping_a_cells_only_losing_sample_is_caught(assignment):
+    """Drop each sample in turn: the cells that only it lost (with a sentence) become unproven, and nothing else."""
+    source, _ = _notebooks(assignment)
+    found = samples.load_samples(assignment, REPO)
+    before = set(unproven_cells(source, found))
+    caught = 0
+    for name, dropped in found.items():
+        if dropped.blank or not isinstance(dropped.lose, dict) or not dropped.messages:
+            continue
+        rest = {n: s for n, s in found.items() if n != name}
+        only_there = {g for g in dropped.lose if not any(
+            isinstance(s.lose, dict) and g in s.lose and s.messages for s in rest.values() if not s.blank)}
+        assert set(unproven_cells(source, rest)) == before | only_there, name
+        caught += bool(only_there)
+    assert caught, f"some sample of {assignment} is the only one that loses a cell"

@@ -130,6 +130,7 @@ def test_progress_without_checks_says_how_to_start(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.matrix(D1)  # a whole D1 notebook trained again: D1's full matrix; the blank's check below runs every time
 def test_tfcert_check_grades_a_mistake_as_the_batch_does(tmp_path):
     """From the notebook's folder, as a learner types it: the scores the sample declares, the sentence, the
     feedback page, no hidden test, a progress bar, and a record that tfcert progress reads."""
