@@ -112,7 +112,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def _whole_suite(config: pytest.Config) -> bool:
     """Whether this run is the whole suite (no paths, -k or -m chosen), the only kind that may rewrite the record."""
     return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
-            and not config.option.markexpr and not config.option.lf)
+            and not config.option.markexpr and not getattr(config.option, "lf", False))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
