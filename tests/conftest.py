@@ -40,7 +40,8 @@ def repo() -> Path:
 # the full sample matrix of ``name`` (an assignment, or ``exam``) and runs only when that matrix is chosen
 # (tests/matrix.py: stale since its last green full run, or TFCERT_TEST_MATRIX=all). ``grades(name)`` marks a test
 # whose outcome counts for ``name``'s record. A run of the whole suite (no paths, -k or -m) rewrites the record of
-# each matrix it graded whose tests all passed: make test-all for all of them, make test for the stale ones. The other tests run in every ``make test``, so a failure among them needs no record to be seen again.
+# each matrix it graded whose tests all passed: make test-all for all of them, make test for the stale ones. The
+# other tests run in every ``make test``, so a failure among them needs no record to be seen again.
 import matrix  # noqa: E402  (tests/matrix.py, beside this file)
 
 FULL_MATRICES: list[str] = matrix.chosen()
@@ -57,14 +58,17 @@ def _grades(item: pytest.Item) -> str | None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    setting = os.environ.get(matrix.ENV, "auto")
-    if setting.strip().lower() == "all":
-        return ["full sample matrix: every assignment and the exam (make test-all: the record is rewritten for each "
-                "that passes)"]
+    setting = os.environ.get(matrix.ENV, "auto").strip().lower() or "auto"
+    if setting == "all":
+        return ["full sample matrix: every assignment's and the exam's (make test-all); the record of each that "
+                "passes is rewritten"]
+    if setting == "none":
+        return [f"full sample matrix: none ({matrix.ENV}=none): every assignment's reference, blank and security "
+                "samples only"]
     if not FULL_MATRICES:
-        return ["full sample matrix: none (every assignment's reference, blank and security samples; "
-                f"{matrix.ENV}={setting})"]
-    return [f"full sample matrix: {', '.join(FULL_MATRICES)}, changed since its last green make test-all "
+        return ["full sample matrix: none; every assignment and the exam match their last green full run "
+                "(tests/matrix-record.json)"]
+    return [f"full sample matrix: {', '.join(FULL_MATRICES)}, changed since the last green full run "
             "(tests/matrix-record.json); the others: reference, blank and security samples"]
 
 
@@ -103,6 +107,7 @@ class _Tally:
 
 
 _TALLY = _Tally()
+_RECORDED: list[str] = []  # the matrices this run found green and recorded
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -123,6 +128,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
               for name in FULL_MATRICES if _TALLY.passed.get(name) and not _TALLY.failed.get(name)}
     if passed:
         matrix.write(passed)
+    _RECORDED.extend(passed)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -141,11 +147,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     wall = time.time() - _STARTED
     write(f"in all: {total / 60:.1f} process-minutes in {wall / 60:.1f} minutes of wall-clock time")
     if FULL_MATRICES and _whole_suite(config):
-        still = set(matrix.stale())
-        green = [name for name in FULL_MATRICES if name not in still]
-        write(f"tests/matrix-record.json rewritten for: {', '.join(green) or 'none'}"
-              + (f"; still stale: {', '.join(n for n in FULL_MATRICES if n in still)}" if len(green) < len(FULL_MATRICES) else "")
-              + (" (commit it: the next make test skips what it proves)" if green else ""))
+        failed = [name for name in FULL_MATRICES if name not in _RECORDED]
+        write(f"tests/matrix-record.json rewritten for: {', '.join(_RECORDED) or 'none'}"
+              + (" (commit it: the next make test skips what it proves)" if _RECORDED else "")
+              + (f"; not green, so not recorded: {', '.join(failed)}" if failed else ""))
 
 
 _STARTED = time.time()
