@@ -24,15 +24,15 @@ TEST_PROCESSES ?= 2
 
 # Two tiers (tests/matrix.py): `make test` grades every assignment's reference, blank and security samples, and the
 # full sample matrix of each assignment changed since its last green `make test-all` (tests/matrix-record.json);
-# `make test-all` grades every matrix and rewrites the record of each that passes. Both keep JUnit XML in
+# `make test-all` grades every matrix and rewrites the record of each that passes. Both keep each test's time in
 # build/test-results/ for bench/test_durations.py.
 PYTEST = $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder --durations=15
 
 test: $(STAMP)  ## the test suite in its every-run tier, plus the full matrix of what changed (the slowest tests listed at the end)
-	$(PYTEST) --junitxml=build/test-results/test.xml
+	TFCERT_TEST_DURATIONS=build/test-results/test.json $(PYTEST)
 
 test-all: $(STAMP)  ## every sample of every assignment, every exam solution; rewrites tests/matrix-record.json when green
-	TFCERT_TEST_MATRIX=all $(PYTEST) --junitxml=build/test-results/test-all.xml
+	TFCERT_TEST_MATRIX=all TFCERT_TEST_DURATIONS=build/test-results/test-all.json $(PYTEST)
 
 test-fast: $(STAMP)  ## the inner loop: every test but those that run nbgrader or notebooks (under two minutes)
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder -m "not slow"

@@ -7,6 +7,7 @@ epochs, in the environment of the kernels it starts.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -93,10 +94,16 @@ class _Tally:
         self.failed: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
         self.matrix_seconds: dict[str, float] = {}
+        self.cases: dict[str, dict] = {}  # nodeid -> its tier, matrix name, seconds and outcome
 
     def add(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         name = props.get("grades", "")
+        case = self.cases.setdefault(report.nodeid, {"tier": props.get("tier", "every run"), "grades": name,
+                                                     "seconds": 0.0, "outcome": "passed"})
+        case["seconds"] = round(case["seconds"] + report.duration, 3)
+        if report.failed or report.skipped:
+            case["outcome"] = report.outcome
         self.seconds[name] = self.seconds.get(name, 0.0) + report.duration
         if props.get("tier") == "matrix":
             self.matrix_seconds[name] = self.matrix_seconds.get(name, 0.0) + report.duration
@@ -122,7 +129,12 @@ def _whole_suite(config: pytest.Config) -> bool:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or not FULL_MATRICES or not _whole_suite(config):
+    if hasattr(config, "workerinput"):
+        return
+    if _TALLY.cases and (target := os.environ.get("TFCERT_TEST_DURATIONS")):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)  # read by bench/test_durations.py
+        Path(target).write_text(json.dumps({"matrices": FULL_MATRICES, "cases": _TALLY.cases}, indent=0))
+    if not FULL_MATRICES or not _whole_suite(config):
         return
     passed = {name: {"tests": _TALLY.passed[name], "process_minutes": round(_TALLY.seconds.get(name, 0) / 60, 1)}
               for name in FULL_MATRICES if _TALLY.passed.get(name) and not _TALLY.failed.get(name)}
