@@ -20,7 +20,7 @@ demo: $(STAMP)  ## release, grade three sample submissions, print the grades, wr
 # Test processes side by side (pytest-xdist, --dist loadscope): a module's tests (a class's, where a module
 # has classes) stay in one process, so its fixtures are built once; each assignment's end-to-end grading
 # is a class of its own, and they come first (collection order: the heaviest work starts first).
-TEST_PROCESSES ?= 2
+TEST_PROCESSES ?= 3
 
 # Two tiers (tests/matrix.py): `make test` grades every assignment's reference, blank and security samples, and the
 # full sample matrix of each assignment changed since its last green `make test-all` (tests/matrix-record.json);

@@ -33,6 +33,24 @@ def fresh_cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
+def built_cache(tmp_path_factory) -> Path:
+    """One fresh cache for the tests that only read the sets: each set is generated from its seed once here, not
+    once per test (the tests that damage a cache get a fresh one of their own)."""
+    cache = tmp_path_factory.mktemp("built") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TFCERT_DATA_DIR", str(cache))
+        datasets._registry._MEMORY.clear()
+        yield cache
+    datasets._registry._MEMORY.clear()
+
+
+@pytest.fixture()
+def read_cache(built_cache, monkeypatch) -> Path:
+    monkeypatch.setenv("TFCERT_DATA_DIR", str(built_cache))
+    return built_cache
+
+
+@pytest.fixture(scope="module")
 def folder_cache(tmp_path_factory) -> Path:
     """A cache that holds the scenes_binary image folders, built once for the tests that read them."""
     cache = tmp_path_factory.mktemp("folders") / "data"
@@ -59,7 +77,7 @@ def test_same_seed_same_bytes_across_runs_and_processes():
 
 
 @pytest.mark.parametrize("name", datasets.names())
-def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
+def test_splits_have_their_sizes_and_never_overlap(name, read_cache):
     spec = datasets.DATASETS[name]
     rows = {}
     for split in ("train", "validation", "heldout"):
@@ -92,7 +110,7 @@ def test_splits_have_their_sizes_and_never_overlap(name, fresh_cache):
 
 
 
-def test_image_sets_are_scaled_to_unit_range(fresh_cache):
+def test_image_sets_are_scaled_to_unit_range(read_cache):
     for name in ("digits", "glyphs", "scenes_binary"):
         x, _ = datasets.arrays(name, "train")
         assert 0 <= x.min() and x.max() <= 1
@@ -107,7 +125,7 @@ def test_generated_heldout_noise_is_the_graders_own():
     assert 5.0 < naive_mae < 7.0, "the data card's naive baseline (about 6) holds"
 
 
-def test_learner_facing_load_forms(fresh_cache):
+def test_learner_facing_load_forms(read_cache):
     x, y = datasets.load("glyphs", split="validation", as_numpy=True)
     ds = datasets.load("glyphs", split="validation", batch_size=64)
     first_x, first_y = next(iter(ds))
