@@ -19,7 +19,8 @@ demo: $(STAMP)  ## release, grade three sample submissions, print the grades, wr
 
 # Test processes side by side (pytest-xdist, --dist loadscope): a module's tests (a class's, where a module
 # has classes) stay in one process, so its fixtures are built once; each assignment's end-to-end grading
-# is a class of its own, and they come first (collection order: the heaviest work starts first).
+# is a class of its own, and they come first (collection order: the heaviest work starts first). Three on two
+# cores: while one waits for a kernel, a sandbox or a browser to start, the others use the CPU (CONTRIBUTING.md).
 TEST_PROCESSES ?= 3
 
 # Two tiers (tests/matrix.py): `make test` grades every assignment's reference, blank and security samples, and the

@@ -124,7 +124,7 @@ def core_batch(tmp_path_factory: pytest.TempPathFactory, assignment: str) -> tup
     from tfcert.samples import load_samples
 
     repo = Path(__file__).resolve().parent.parent
-    workers = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2  # one kernel per test process when two run
+    workers = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2  # one kernel per test process when several run
 
     def build(folder: Path) -> dict[str, Any]:
         assert sandbox.available(), f"grading runs learner code in bubblewrap: {sandbox.unavailable_reason()}"

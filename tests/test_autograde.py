@@ -37,7 +37,7 @@ ASSIGNMENTS = paths.assignments(REPO)
 
 pytestmark = pytest.mark.slow
 #: Grading workers per batch: two side by side, as `tfcert grade --workers 2`; one when `make test` already runs
-#: two test processes (pytest-xdist), each grading an assignment of its own, so the CPU holds two kernels either way.
+#: test processes side by side (pytest-xdist), each grading an assignment of its own.
 WORKERS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
 
 
