@@ -139,7 +139,5 @@ def core_batch(tmp_path_factory: pytest.TempPathFactory, assignment: str) -> tup
         outcome = crs.autograde(assignment, order, progress=False, workers=workers)
         return {"outcome": outcome, "revoked": crs.revoked, "samples": chosen}
 
-    from tfcert import course as _course
-
     folder, result = once(session_root(tmp_path_factory), f"{assignment}-core", build)
-    return _course.Course(folder / "course"), result
+    return course.Course(folder / "course"), result
